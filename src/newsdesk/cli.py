@@ -1,0 +1,176 @@
+"""The ``newsdesk`` command: parses arguments and calls the library, nothing more."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from newsdesk.errors import ConfigError, NewsdeskError
+
+app = typer.Typer(
+    help="Turn news feeds into a published Hugo site, article by article.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+SiteOption = Annotated[Path, typer.Option("--site", "-s", help="The site folder.")]
+Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs (-vv).")]
+
+
+def _fail(exc: NewsdeskError) -> NoReturn:
+    from newsdesk.console import err_console
+
+    err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+    raise typer.Exit(2 if isinstance(exc, ConfigError) else 1)
+
+
+@app.command()
+def init(
+    site: Annotated[Path, typer.Argument(help="Folder to create.")],
+    title: Annotated[str, typer.Option(help="Site title.")] = "newsdesk",
+    force: Annotated[bool, typer.Option(help="Overwrite an existing newsdesk.toml.")] = False,
+) -> None:
+    """Create a site folder with a commented newsdesk.toml."""
+    from newsdesk.site import init_site
+
+    try:
+        path = init_site(site, title=title, force=force)
+    except NewsdeskError as exc:
+        _fail(exc)
+    typer.echo(f"Created {path}. Add [[sources]] to it, then: newsdesk run --site {site}")
+
+
+@app.command()
+def run(
+    site: SiteOption = Path("."),
+    wait: Annotated[float | None, typer.Option(
+        help="Seconds to wait for another run on the same site (default: wait until it ends)."
+    )] = None,
+    no_wait: Annotated[bool, typer.Option(
+        "--no-wait", help="Exit at once if another run holds the site.")] = False,
+    verbose: Verbose = 0,
+) -> None:
+    """Poll every source once, publish what is new, print a per-source summary."""
+    from newsdesk.config import load_config
+    from newsdesk.console import RichProgress, console, run_table
+    from newsdesk.logs import setup_logging
+    from newsdesk.pipeline import run as run_pipeline
+
+    setup_logging(verbose)
+    try:
+        cfg = load_config(site)
+        with RichProgress() as progress:
+            report = run_pipeline(site, cfg, wait=0 if no_wait else wait, progress=progress)
+    except NewsdeskError as exc:
+        _fail(exc)
+    console.print(run_table(report))
+    console.print(f"{report.published} post(s) written to {site / 'content' / cfg.posts.section}",
+                  highlight=False)
+    for failure in report.failures:
+        later = " (will retry)" if failure.retry else ""
+        console.print(f"  [yellow]{failure.source}[/yellow] {failure.url}: {failure.reason}{later}",
+                      highlight=False, soft_wrap=True)
+
+
+@app.command()
+def status(site: SiteOption = Path(".")) -> None:
+    """Per source: last poll, HTTP status, items seen/new/published/failed, last error."""
+    from newsdesk.config import load_config
+    from newsdesk.console import console, status_table
+    from newsdesk.pipeline import state_path
+    from newsdesk.store import Store
+
+    try:
+        cfg = load_config(site)
+    except NewsdeskError as exc:
+        _fail(exc)
+    with Store(state_path(site)) as store:
+        rows = store.source_status([s.name for s in cfg.sources])
+        failures = {s.name: store.last_errors(s.name, 3) for s in cfg.sources}
+    console.print(status_table(rows))
+    for name, items in failures.items():
+        for url, reason in items:
+            console.print(f"  [yellow]{name}[/yellow] {url}: {reason}", highlight=False,
+                          soft_wrap=True)
+
+
+@app.command()
+def build(site: SiteOption = Path(".")) -> None:
+    """Build the site with Hugo into <site>/public."""
+    from newsdesk.console import console, err_console
+    from newsdesk.site import build_site
+
+    try:
+        result = build_site(site)
+    except NewsdeskError as exc:
+        _fail(exc)
+    if result.output:
+        (err_console if result.returncode else console).print(result.output, highlight=False,
+                                                                markup=False)
+    if result.returncode:
+        raise typer.Exit(result.returncode)
+    console.print(f"Site built in {result.public}", highlight=False)
+
+
+@app.command("extract")
+def extract_command(
+    source: Annotated[str, typer.Argument(help="An HTML file, or - for stdin.")] = "-",
+    url: Annotated[str | None, typer.Option(help="The page's URL (fetched when no FILE).")] = None,
+) -> None:
+    """Extract one page's text and metadata and print them as JSON."""
+    from newsdesk.extraction import extract, extracted_json
+    from newsdesk.fetch import decode_html
+
+    if source == "-" and url and sys.stdin.isatty():
+        import asyncio
+
+        from newsdesk.config import FetchConfig
+        from newsdesk.fetch import Fetcher
+
+        async def fetch() -> tuple[str, str]:
+            async with Fetcher(FetchConfig()) as fetcher:
+                page = await fetcher.get_page(url)
+            return page.html, page.url
+
+        try:
+            html, final = asyncio.run(fetch())
+        except NewsdeskError as exc:
+            _fail(exc)
+    else:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        html, final = decode_html(raw), url or ""
+    typer.echo(json.dumps(extracted_json(extract(html, final)), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def demo(
+    site: SiteOption = Path("demo-site"),
+    verbose: Verbose = 0,
+) -> None:
+    """Run the whole pipeline offline on built-in sample sources and build the site."""
+    from newsdesk.console import console, run_table
+    from newsdesk.demo import run_demo
+    from newsdesk.logs import setup_logging
+
+    setup_logging(verbose)
+    try:
+        result = run_demo(site)
+    except NewsdeskError as exc:
+        _fail(exc)
+    console.print(run_table(result.report))
+    if result.build.returncode:
+        console.print(result.build.output, markup=False)
+        raise typer.Exit(result.build.returncode)
+    console.print(
+        f"\n[bold green]Demo site built:[/bold green] {result.build.public / 'index.html'}\n"
+        f"Posts: {site / 'content'}   Preview: newsdesk serve --site {site}", highlight=False)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

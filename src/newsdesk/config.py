@@ -1,0 +1,259 @@
+"""The typed configuration model, read from ``newsdesk.toml`` in the site folder.
+
+Every section has defaults except ``[[sources]]``. With the defaults the front matter of a post
+matches the Mainroad-style reference post; ``body_style = "single"`` makes the whole file match.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from newsdesk.errors import ConfigError
+
+CONFIG_FILE = "newsdesk.toml"
+DEFAULT_WIDGETS = ("search", "recent", "taglist")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'UTC')") from None
+    return value
+
+
+class SiteConfig(_Model):
+    """``[site]``: the Hugo site as a whole."""
+
+    title: str = "newsdesk"
+    """Site title shown in the header and the browser tab."""
+    timezone: str = "UTC"
+    """IANA time zone that post dates are written in."""
+    language: str = "en"
+    """Site language code; also the post language when neither source nor page says."""
+    base_url: str = "/"
+    """Hugo ``baseURL`` for the built site."""
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+
+Sidebar = Literal["right", "left", False]
+
+
+class FrontMatterDefaults(_Model):
+    """Front matter keys of the Mainroad theme; ``[posts]`` sets them, a source may override."""
+
+    menu: str = ""
+    """Menu the post appears in (empty: none)."""
+    thumbnail: str = ""
+    """Thumbnail image URL; ``"auto"`` uses the article's lead image."""
+    lead: str = ""
+    """Lead text shown above the title."""
+    comments: bool = False
+    """Show the comments block."""
+    authorbox: bool = False
+    """Show the author box."""
+    pager: bool = True
+    """Show previous/next links."""
+    toc: bool = False
+    """Show a table of contents."""
+    mathjax: bool = False
+    """Load MathJax on the page."""
+    sidebar: Sidebar = "right"
+    """Sidebar position: "right", "left" or false."""
+    widgets: tuple[str, ...] = DEFAULT_WIDGETS
+    """Sidebar widgets, in order."""
+
+
+class PostsConfig(FrontMatterDefaults):
+    """``[posts]``: where and how posts are written."""
+
+    section: str = "posts"
+    """Posts go to ``content/<section>/``."""
+    summary_words: int = Field(default=50, ge=1, le=1000)
+    """The summary is the first N words of the body followed by ``...``."""
+    body_style: Literal["paragraphs", "single"] = "paragraphs"
+    """``paragraphs``: one block per paragraph; ``single``: the whole body on one line."""
+
+    @field_validator("section")
+    @classmethod
+    def _plain_section(cls, value: str) -> str:
+        if not value or not all(part.isidentifier() or part.replace("-", "_").isidentifier()
+                                for part in value.split("/")):
+            raise ValueError("must be a plain folder name like 'posts' or 'news/markets'")
+        return value
+
+
+class FetchConfig(_Model):
+    """``[fetch]``: how newsdesk talks to other people's servers."""
+
+    user_agent: str = "newsdesk/0.1 (+https://github.com/newsdesk/newsdesk)"
+    """User-Agent header sent with every request."""
+    contact: str = ""
+    """A URL or address where site owners can reach you; appended to the User-Agent."""
+    timeout: float = Field(default=20.0, gt=0)
+    """Total seconds allowed for one request, body included."""
+    concurrency: int = Field(default=16, ge=1, le=256)
+    """Requests in flight at once, all hosts together."""
+    per_host: int = Field(default=2, ge=1, le=32)
+    """Requests in flight at once to one host."""
+    max_bytes: int = Field(default=10_000_000, ge=1024)
+    """Largest response body read; longer ones are cut off and fail."""
+    max_redirects: int = Field(default=10, ge=0, le=30)
+    """Redirects followed before giving up."""
+    max_attempts: int = Field(default=5, ge=1)
+    """An article is given up after this many failed attempts across runs."""
+
+    @property
+    def user_agent_header(self) -> str:
+        """The User-Agent with the contact appended when one is configured."""
+        return f"{self.user_agent} {self.contact}".strip() if self.contact else self.user_agent
+
+
+class ExtractConfig(_Model):
+    """``[extract]``: turning pages into text."""
+
+    min_words: int = Field(default=30, ge=1)
+    """A page with fewer words falls back to the feed's own content."""
+
+
+class SourceConfig(_Model):
+    """``[[sources]]``: one feed."""
+
+    name: str
+    """Unique name; used as category, tag and source link text."""
+    url: str
+    """Feed URL (RSS, Atom, RDF or JSON Feed)."""
+    lang: str | None = None
+    """Language of the source's posts; detected from the page when unset."""
+    categories: tuple[str, ...] | None = None
+    """Post categories (default: the source name)."""
+    tags: tuple[str, ...] | None = None
+    """Post tags (default: the source name)."""
+    feed_timezone: str = "UTC"
+    """Time zone of feed dates that carry none (investing.com's ``YYYY-MM-DD HH:MM:SS``)."""
+    enabled: bool = True
+    """Set to false to stop polling the source without forgetting it."""
+    menu: str | None = None
+    thumbnail: str | None = None
+    lead: str | None = None
+    comments: bool | None = None
+    authorbox: bool | None = None
+    pager: bool | None = None
+    toc: bool | None = None
+    mathjax: bool | None = None
+    sidebar: Sidebar | None = None
+    widgets: tuple[str, ...] | None = None
+
+    _tz = field_validator("feed_timezone")(_check_timezone)
+
+    @field_validator("name")
+    @classmethod
+    def _sane_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty")
+        if any(ch in value for ch in "\r\n\t") or len(value) > 100:
+            raise ValueError("must be one short line of text")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value.strip()
+
+    def front_matter(self, defaults: FrontMatterDefaults) -> FrontMatterDefaults:
+        """The front matter options for this source: its overrides on top of ``defaults``."""
+        names = FrontMatterDefaults.model_fields
+        overrides = {k: v for k in names if (v := getattr(self, k)) is not None}
+        base = {k: getattr(defaults, k) for k in names}
+        return FrontMatterDefaults(**{**base, **overrides})
+
+
+class Config(_Model):
+    """The whole ``newsdesk.toml``."""
+
+    site: SiteConfig = SiteConfig()
+    posts: PostsConfig = PostsConfig()
+    fetch: FetchConfig = FetchConfig()
+    extract: ExtractConfig = ExtractConfig()
+    sources: tuple[SourceConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"duplicate source name {source.name!r}: names must be unique")
+            seen.add(source.name)
+        return self
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called ``name``."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _describe(error: Any) -> str:
+    where = _location(tuple(error["loc"]))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{where}: unknown key"
+    if kind == "missing":
+        return f"{where}: required key is missing"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    got = error.get("input")
+    detail = f"{message} (got {got!r})" if kind not in ("value_error",) and got is not None else message
+    return f"{where}: {detail}" if where else detail
+
+
+def parse_config(data: dict[str, Any], origin: str = CONFIG_FILE) -> Config:
+    """Validate a parsed TOML document; raise ConfigError naming each bad key."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = "\n".join(f"  - {_describe(error)}" for error in exc.errors())
+        raise ConfigError(f"{origin} is invalid:\n{problems}") from None
+
+
+def load_config(site_dir: Path) -> Config:
+    """Read and validate ``<site_dir>/newsdesk.toml``."""
+    path = Path(site_dir) / CONFIG_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path} not found (create a site with `newsdesk init {site_dir}`)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    return parse_config(data, str(path))

@@ -1,0 +1,77 @@
+"""Rich output for the CLI: the progress bar and the per-source tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newsdesk.report import RunReport
+from newsdesk.store import SourceStatus
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class RichProgress:
+    """Shows the pipeline's progress on stderr (only when it is a terminal)."""
+
+    def __init__(self) -> None:
+        self.bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err_console, transient=True,
+        )
+        self._sources = self.bar.add_task("polling feeds", total=None, visible=False)
+        self._items = self.bar.add_task("articles", total=None, visible=False)
+
+    def __enter__(self) -> RichProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def sources_started(self, total: int) -> None:
+        self.bar.update(self._sources, total=total, visible=True)
+
+    def source_done(self, name: str) -> None:
+        self.bar.advance(self._sources)
+
+    def items_started(self, total: int) -> None:
+        self.bar.update(self._items, total=total, visible=True)
+
+    def item_done(self, source: str, url: str, outcome: str) -> None:
+        self.bar.advance(self._items)
+
+
+def run_table(report: RunReport) -> Table:
+    """Per-source summary of one run."""
+    table = Table(title="newsdesk run", title_justify="left")
+    for column in ("source", "feed", "items", "new", "published", "failed", "retry", "skipped"):
+        table.add_column(column, justify="left" if column in ("source", "feed") else "right")
+    for s in report.sources.values():
+        feed = f"[red]{s.error}[/red]" if s.error else f"HTTP {s.status}"
+        table.add_row(s.name, feed, str(s.seen), str(s.new), str(s.published), str(s.failed),
+                      str(s.retry), str(s.skipped))
+    return table
+
+
+def status_table(rows: Sequence[SourceStatus]) -> Table:
+    """Per-source health and counts from the state database."""
+    table = Table(title="newsdesk status", title_justify="left")
+    for column in ("source", "last poll (UTC)", "HTTP", "seen", "new", "published", "failed",
+                   "skipped", "last error"):
+        table.add_column(column, justify="right" if column in
+                         ("HTTP", "seen", "new", "published", "failed", "skipped") else "left")
+    for r in rows:
+        error = r.last_error or ""
+        if error and r.consecutive_failures > 1:
+            error += f" ({r.consecutive_failures} polls in a row)"
+        table.add_row(
+            r.name, (r.last_poll_at or "never").replace("T", " ").removesuffix("+00:00"),
+            str(r.last_status or "-"), str(r.seen), str(r.new), str(r.published), str(r.failed),
+            str(r.skipped), f"[red]{error}[/red]" if error else "",
+        )
+    return table

@@ -1,0 +1,129 @@
+"""Stage 3, extract: an article page's main text and metadata.
+
+``extract(html, url)`` tries a per-site rule first (``sites/*.toml``), then trafilatura, and
+cleans the result of boilerplate. It is the function behind ``newsdesk extract``.
+"""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+from newsdesk.extraction.blocks import collect_blocks, inline_text
+from newsdesk.extraction.cleanup import clean_blocks
+from newsdesk.extraction.generic import trafilatura_blocks
+from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
+from newsdesk.extraction.rules import SiteRule, rule_for
+from newsdesk.models import Block, Extracted
+
+__all__ = ["extract", "extracted_json", "parse_html"]
+
+_MIN_RULE_WORDS = 25
+
+
+def parse_html(html: str) -> etree._Element:
+    """Parse HTML leniently into an lxml tree (an empty document for empty input)."""
+    if not html.strip():
+        return lxml.html.fromstring("<html><body></body></html>")
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        # Encoding declarations inside a str confuse lxml; bytes never do.
+        return lxml.html.document_fromstring(html.encode("utf-8", "replace"))
+
+
+def _by_rule(rule: SiteRule, tree: etree._Element, url: str, meta: PageMeta) -> Extracted:
+    title_el = rule.first(tree, "title")
+    date_el = rule.first(tree, "date")
+    author_el = rule.first(tree, "author")
+    image_el = rule.first(tree, "image")
+    body = rule.first(tree, "body")
+    blocks: list[Block] = []
+    if body is not None:
+        body = deepcopy(body)
+        for selector in rule.remove:
+            for element in selector(body):
+                if element is not body and element.getparent() is not None:
+                    element.drop_tree()
+        blocks = collect_blocks(body)
+    title = inline_text(title_el) if title_el is not None else ""
+    image = ""
+    if image_el is not None:
+        image = image_el.get("content") or image_el.get("data-src") or image_el.get("src") or ""
+    date: datetime | None = None
+    if date_el is not None:
+        date = visible_date(date_el.get("datetime") or inline_text(date_el))
+    return Extracted(
+        blocks=tuple(blocks),
+        title=title or meta.title,
+        authors=(inline_text(author_el),) if author_el is not None and inline_text(author_el)
+        else meta.authors,
+        date=meta.date or date,
+        image=urljoin(url, image) if image else meta.image,
+        language=meta.language,
+        description=meta.description,
+        method=f"rule:{rule.name}",
+    )
+
+
+def extract(html: str, url: str = "") -> Extracted:
+    """Extract the main text and metadata of an article page.
+
+    Args:
+        html: the page's HTML, decoded.
+        url: the page's URL, for site rules and resolving relative links.
+    """
+    tree = parse_html(html)
+    meta = page_metadata(tree, url)
+    result: Extracted | None = None
+    rule = rule_for(tree, url)
+    if rule is not None:
+        result = _by_rule(rule, tree, url, meta)
+        blocks = clean_blocks(list(result.blocks), result.title)
+        result = _replace_blocks(result, blocks)
+        if result.word_count < _MIN_RULE_WORDS:
+            result = None
+    if result is None:
+        blocks = clean_blocks(trafilatura_blocks(html, url), meta.title)
+        result = Extracted(
+            blocks=tuple(blocks),
+            title=meta.title,
+            authors=meta.authors,
+            date=meta.date,
+            image=meta.image,
+            language=meta.language,
+            description=meta.description,
+            method="trafilatura",
+        )
+    return result
+
+
+def _replace_blocks(result: Extracted, blocks: list[Block]) -> Extracted:
+    from dataclasses import replace
+
+    return replace(result, blocks=tuple(blocks))
+
+
+def extracted_json(result: Extracted) -> dict[str, Any]:
+    """The JSON object ``newsdesk extract`` prints."""
+    return {
+        "text": result.text,
+        "title": result.title,
+        "authors": list(result.authors),
+        "date": result.date.isoformat() if result.date else None,
+        "image": result.image or None,
+        "language": result.language or None,
+        "description": result.description or None,
+        "method": result.method,
+    }
+
+
+def dumps(result: Extracted) -> str:
+    """``extracted_json`` as an indented JSON string."""
+    return json.dumps(extracted_json(result), ensure_ascii=False, indent=2)

@@ -1,0 +1,95 @@
+"""Turn an HTML element into text blocks (paragraphs, headings, list items, quotes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lxml import etree
+
+from newsdesk.models import Block, BlockKind
+from newsdesk.sources.text import squash
+
+# Never text a reader should see.
+SKIP_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
+     "form", "button", "input", "select", "textarea", "nav", "aside", "footer", "figure",
+     "figcaption", "video", "audio", "picture", "img", "head", "title", "meta", "link", "dialog"}
+)
+_LEAF: dict[str, BlockKind] = {
+    "p": "p", "h1": "h", "h2": "h", "h3": "h", "h4": "h", "h5": "h", "h6": "h",
+    "li": "li", "dt": "p", "dd": "p", "blockquote": "quote", "pre": "pre",
+}
+_CONTAINERS = frozenset(
+    {"div", "section", "article", "main", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot",
+     "tr", "td", "th", "header", "center", "body", "html", "hr", "br_block", "details", "summary"}
+)
+
+
+def _tag(node: etree._Element) -> str:
+    tag = node.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def inline_text(node: etree._Element) -> str:
+    """The visible text inside ``node`` on one line (``<br>`` counts as a space)."""
+    parts: list[str] = []
+
+    def walk(el: etree._Element) -> None:
+        tag = _tag(el)
+        if tag in SKIP_TAGS and tag != "img":
+            return
+        spaced = tag == "br" or tag in _LEAF or tag in _CONTAINERS
+        if spaced:
+            parts.append(" ")
+        if el.text and tag:
+            parts.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if spaced:
+            parts.append(" ")
+
+    walk(node)
+    return squash("".join(parts))
+
+
+def collect_blocks(root: etree._Element, skip: Iterable[etree._Element] = ()) -> list[Block]:
+    """Blocks of ``root`` in document order; loose inline text between blocks is a paragraph."""
+    skipped = set(skip)
+    blocks: list[Block] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = squash("".join(buffer))
+        buffer.clear()
+        if text:
+            blocks.append(Block("p", text))
+
+    def walk(node: etree._Element) -> None:
+        tag = _tag(node)
+        if node in skipped or tag in SKIP_TAGS or not tag:
+            return
+        if tag in _LEAF:
+            flush()
+            text = inline_text(node)
+            if text:
+                blocks.append(Block(_LEAF[tag], text))
+            return
+        is_block = tag in _CONTAINERS
+        if is_block:
+            flush()
+        if tag == "br":
+            buffer.append(" ")
+        if node.text:
+            buffer.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                buffer.append(child.tail)
+        if is_block:
+            flush()
+
+    walk(root)
+    flush()
+    return blocks

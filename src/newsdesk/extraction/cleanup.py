@@ -1,0 +1,85 @@
+"""Drop blocks that readers should never see in a post: ads, share bars, newsletter boxes,
+"Read more" links, photo credits, cookie notices, disclaimers and copyright trailers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from newsdesk.models import Block
+
+# A block that is entirely one of these is boilerplate wherever it appears.
+_WHOLE = re.compile(
+    r"^(advertisement|advertisements?|anzeige|publicidad|pubblicità|publicité|sponsored"
+    r"|scroll to continue( with content)?|story continues( below)?|continue reading"
+    r"|read more|read the full (story|article)|see also|related( articles| stories| coverage)?"
+    r"|share( this( article| story)?)?|share on \w+( ?/ ?\w+)*|print( \| email)?( \| share)?"
+    r"|print \| email \| share|comments?|\d+ comments?|show comments|loading\.*|skip to content"
+    r"|recommended( for you)?|most popular|trending( now)?|back to top|top of page"
+    r"|©.{0,80}|\(c\) ?\d{4}.{0,80}|copyright .{0,80}|all rights reserved\.?"
+    r"|photo:.{0,120}|image:.{0,120}|credit:.{0,120}|source:.{0,60}|file photo.{0,120}"
+    r"|published \d{1,2}/\d{1,2}/\d{4}.{0,40}|updated \d{1,2}/\d{1,2}/\d{4}.{0,40}"
+    r")\W*$",
+    re.IGNORECASE,
+)
+# A block that starts like this is boilerplate when it is short.
+_SHORT_PREFIX = re.compile(
+    r"^(read more|read also|also read|more:|related:|see also|sign up|subscribe|newsletter"
+    r"|click here|tap here|follow us|join us on|get the latest|download (our|the) app"
+    r"|we use cookies|this (web)?site uses cookies|by (clicking|continuing|using) (this|our)"
+    r"|this article was generated with the support of ai|this article was (written|produced)"
+    r" with the (help|support) of ai|for more information see our t&c|share (on|via)"
+    r"|you can (reach|contact) the author|reporting by .{0,200}; editing by"
+    r"|editing by |writing by |additional reporting by )",
+    re.IGNORECASE,
+)
+# Long disclaimers that some finance sites append to every article.
+_DISCLAIMER = re.compile(
+    r"^(risk disclosure:|disclaimer:|fusion media would like to remind you"
+    r"|the information (provided|contained) (in|on) this (article|website|page) (is|does)"
+    r"|this (article|content) is for informational purposes only"
+    r"|nothing (in|on) this (article|page) (is|constitutes) (financial|investment) advice)",
+    re.IGNORECASE,
+)
+_SHORT = 40  # words
+
+
+def _normal(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def is_boilerplate(text: str) -> bool:
+    """True for a block that is furniture, not article text."""
+    text = _normal(text)
+    if not text:
+        return True
+    if _WHOLE.match(text) or _DISCLAIMER.match(text):
+        return True
+    return bool(_SHORT_PREFIX.match(text)) and len(text.split()) <= _SHORT
+
+
+def _same(a: str, b: str) -> bool:
+    fold = lambda s: re.sub(r"\W+", " ", _normal(s).casefold()).strip()  # noqa: E731
+    return bool(a) and fold(a) == fold(b)
+
+
+def clean_blocks(blocks: list[Block], title: str = "") -> list[Block]:
+    """Remove boilerplate, exact repeats, and a headline repeated at the top of the body."""
+    kept: list[Block] = []
+    seen: set[str] = set()
+    for block in blocks:
+        if is_boilerplate(block.text):
+            continue
+        key = _normal(block.text).casefold()
+        if key in seen and len(block.text.split()) > 3:
+            continue
+        seen.add(key)
+        kept.append(block)
+    while kept and title and _same(kept[0].text, title):
+        kept.pop(0)
+    # Copyright and credit lines are often glued to the end: "© Reuters." as its own block.
+    while kept and kept[-1].kind != "h" and re.match(r"^(©|\(c\))", _normal(kept[-1].text), re.I):
+        kept.pop()
+    while kept and kept[-1].kind == "h":
+        kept.pop()
+    return kept

@@ -1,0 +1,71 @@
+"""The generic path: trafilatura's main-text extraction, read back as blocks."""
+
+from __future__ import annotations
+
+import trafilatura
+from lxml import etree
+
+from newsdesk.models import Block
+from newsdesk.sources.text import squash
+
+
+def _text(element: etree._Element) -> str:
+    return squash(" ".join(element.itertext()))
+
+
+def _blocks(main: etree._Element) -> list[Block]:
+    blocks: list[Block] = []
+    for element in main:
+        tag = element.tag
+        if tag == "p":
+            text = _text(element)
+            if text:
+                blocks.append(Block("p", text))
+        elif tag == "head":
+            text = _text(element)
+            if text:
+                blocks.append(Block("h", text))
+        elif tag == "list":
+            blocks.extend(Block("li", t) for item in element.iter("item") if (t := _text(item)))
+        elif tag == "quote":
+            text = _text(element)
+            if text:
+                blocks.append(Block("quote", text))
+        elif tag == "code":
+            text = "".join(element.itertext()).strip("\n")
+            if text.strip():
+                blocks.append(Block("pre", text))
+        elif tag == "table":
+            for row in element.iter("row"):
+                cells = [_text(cell) for cell in row.iter("cell")]
+                if any(cells):
+                    blocks.append(Block("p", " | ".join(c for c in cells if c)))
+        else:
+            text = _text(element)
+            if text:
+                blocks.append(Block("p", text))
+    return blocks
+
+
+def trafilatura_blocks(html: str, url: str = "") -> list[Block]:
+    """Main text of ``html`` as blocks, by trafilatura (empty list when it finds nothing)."""
+    result = trafilatura.extract(
+        html,
+        url=url or None,
+        output_format="xml",
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_formatting=False,
+        include_links=False,
+        deduplicate=False,
+    )
+    if not result:
+        return []
+    try:
+        doc = etree.fromstring(result.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        return []
+    main = doc.find("main")
+    return _blocks(main) if main is not None else []

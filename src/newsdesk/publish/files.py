@@ -1,0 +1,55 @@
+"""Post files on disk: stable paths and atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+TEMP_PREFIX = ".newsdesk-tmp-"
+
+
+def post_path(site_dir: Path, section: str, post_id: str, language: str = "") -> Path:
+    """``content/<section>/<id>.md`` (``<id>.<lang>.md`` for a translation)."""
+    if not post_id.isalnum():
+        raise ValueError(f"post id must be alphanumeric: {post_id!r}")
+    name = f"{post_id}.{language}.md" if language else f"{post_id}.md"
+    return Path(site_dir) / "content" / section / name
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half.
+
+    The data is written to a temporary file in the same folder, flushed to disk, then renamed
+    over the target; the folder is synced so the rename survives a power cut.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".md", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def remove_stale_temp_files(folder: Path) -> int:
+    """Delete temporary files a killed run left behind; returns how many."""
+    removed = 0
+    if folder.is_dir():
+        for stale in folder.rglob(f"{TEMP_PREFIX}*"):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+                removed += 1
+    return removed

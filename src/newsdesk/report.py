@@ -1,0 +1,58 @@
+"""What a run did, per source, for the summary table and the exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class SourceReport:
+    """One source's outcome in one run."""
+
+    name: str
+    status: int | None = None
+    error: str | None = None
+    seen: int = 0
+    new: int = 0
+    published: int = 0
+    failed: int = 0
+    retry: int = 0
+    skipped: int = 0
+
+
+@dataclass(slots=True)
+class Failure:
+    """An item that did not become a post in this run, and why."""
+
+    source: str
+    url: str
+    reason: str
+    retry: bool
+
+
+@dataclass(slots=True)
+class RunReport:
+    """The outcome of one ``newsdesk run``."""
+
+    sources: dict[str, SourceReport] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+
+    def source(self, name: str) -> SourceReport:
+        """The report of source ``name``, created on first use."""
+        return self.sources.setdefault(name, SourceReport(name))
+
+    @property
+    def published(self) -> int:
+        """Posts written in this run."""
+        return sum(s.published for s in self.sources.values())
+
+    @property
+    def failed(self) -> int:
+        """Items given up or left for a retry in this run."""
+        return sum(s.failed + s.retry for s in self.sources.values())
+
+    @property
+    def source_errors(self) -> int:
+        """Sources whose feed could not be polled."""
+        return sum(1 for s in self.sources.values() if s.error)

@@ -1,0 +1,72 @@
+"""JSON Feed 1.0/1.1 (https://jsonfeed.org), which feedparser 6 does not read."""
+
+from __future__ import annotations
+
+import json
+from datetime import tzinfo
+from typing import Any
+
+from newsdesk.errors import FeedError
+from newsdesk.models import FeedEntry
+from newsdesk.sources.dates import parse_date
+from newsdesk.sources.text import plain_text
+
+
+def looks_like_json(content: bytes, content_type: str = "") -> bool:
+    """True when the body is probably JSON rather than XML."""
+    head = content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return head == b"{" or "json" in content_type.lower()
+
+
+def _authors(item: dict[str, Any], feed: dict[str, Any]) -> tuple[str, ...]:
+    people = item.get("authors") or ([item["author"]] if item.get("author") else None)
+    people = people or feed.get("authors") or ([feed["author"]] if feed.get("author") else [])
+    names = (p.get("name", "") for p in people if isinstance(p, dict))
+    return tuple(n.strip() for n in names if isinstance(n, str) and n.strip())
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def parse_json_feed(content: bytes, source: str, zone: tzinfo) -> tuple[str, list[FeedEntry]]:
+    """Parse a JSON Feed into its title and entries; raise FeedError if it is not one."""
+    try:
+        doc = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FeedError(f"not a JSON Feed: invalid JSON ({exc})") from None
+    if not isinstance(doc, dict) or not _text(doc.get("version")).startswith(
+        "https://jsonfeed.org/version/"
+    ):
+        raise FeedError("not a JSON Feed: the 'version' key is missing or unknown")
+    items = doc.get("items")
+    if not isinstance(items, list):
+        raise FeedError("not a JSON Feed: 'items' is not a list")
+    entries = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        link = _text(item.get("url")) or _text(item.get("external_url"))
+        guid = item.get("id")
+        entries.append(
+            FeedEntry(
+                source=source,
+                link=link,
+                guid=str(guid) if isinstance(guid, str | int) and str(guid) else None,
+                title=plain_text(_text(item.get("title"))),
+                published=parse_date(_text(item.get("date_published")), zone)
+                or parse_date(_text(item.get("date_modified")), zone),
+                authors=_authors(item, doc),
+                content_html=_text(item.get("content_html"))
+                or _escape(_text(item.get("content_text")))
+                or _escape(_text(item.get("summary"))),
+                image=_text(item.get("image")) or _text(item.get("banner_image")) or None,
+            )
+        )
+    return plain_text(_text(doc.get("title"))), entries
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return "".join(f"<p>{escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())

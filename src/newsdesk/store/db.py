@@ -1,0 +1,290 @@
+"""The state database: sources, items and the URLs they are known by.
+
+All SQL lives in this module and ``migrations.py``. Statements use only portable SQL so that a
+PostgreSQL backend can implement the same ``Store`` methods without touching the stages.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newsdesk.models import FeedEntry
+from newsdesk.sources.dates import parse_date
+from newsdesk.store.migrations import MIGRATIONS
+
+NEW, PUBLISHED, FAILED, SKIPPED = "new", "published", "failed", "skipped"
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC text, the format of every timestamp in the store."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class PendingItem:
+    """An item registered but not yet published or given up."""
+
+    id: str
+    url: str
+    attempts: int
+    entry: FeedEntry
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """What ``newsdesk status`` shows for one source."""
+
+    name: str
+    url: str
+    last_poll_at: str | None
+    last_status: int | None
+    last_error: str | None
+    consecutive_failures: int
+    seen: int
+    new: int
+    published: int
+    failed: int
+    skipped: int
+
+
+def _entry_json(entry: FeedEntry) -> str:
+    data = asdict(entry)
+    data["published"] = entry.published.isoformat() if entry.published else None
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _entry_from_json(text: str) -> FeedEntry:
+    data: dict[str, Any] = json.loads(text)
+    data["published"] = parse_date(data.get("published"))
+    data["authors"] = tuple(data.get("authors") or ())
+    return FeedEntry(**data)
+
+
+class Store:
+    """State in a SQLite file; one instance per process, used from one thread."""
+
+    def __init__(self, path: Path | str):
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in self.db.execute("SELECT name FROM migrations")}
+        for name, statements in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction():
+                for statement in statements:
+                    self.db.execute(statement)
+                self.db.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, utc_now())
+                )
+
+    def migrations(self) -> list[str]:
+        """Names of the applied migrations, in order."""
+        return [row[0] for row in self.db.execute("SELECT name FROM migrations ORDER BY name")]
+
+    def transaction(self) -> Any:
+        """A context manager: BEGIN ... COMMIT, or ROLLBACK on error."""
+        return _Transaction(self.db)
+
+    # -- sources ----------------------------------------------------------------------------
+
+    def record_poll(self, name: str, url: str, *, status: int | None, error: str | None,
+                    seen: int = 0, new: int = 0, feed_title: str | None = None) -> None:
+        """Remember the outcome of polling a source."""
+        now = utc_now()
+        failed = 1 if error else 0
+        self.db.execute(
+            """INSERT INTO sources (name, url, feed_title, last_poll_at, last_ok_at, last_status,
+                   last_error, last_seen, last_new, consecutive_failures)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (name) DO UPDATE SET
+                   url = excluded.url,
+                   feed_title = COALESCE(excluded.feed_title, sources.feed_title),
+                   last_poll_at = excluded.last_poll_at,
+                   last_ok_at = COALESCE(excluded.last_ok_at, sources.last_ok_at),
+                   last_status = excluded.last_status,
+                   last_error = excluded.last_error,
+                   last_seen = CASE WHEN excluded.last_error IS NULL
+                                    THEN excluded.last_seen ELSE sources.last_seen END,
+                   last_new = excluded.last_new,
+                   consecutive_failures = CASE WHEN excluded.last_error IS NULL THEN 0
+                                          ELSE sources.consecutive_failures + 1 END""",
+            (name, url, feed_title, now, None if error else now, status, error, seen, new, failed),
+        )
+
+    # -- items ------------------------------------------------------------------------------
+
+    def known(self, url: str) -> bool:
+        """True when a canonical URL belongs to an item already (from any source)."""
+        row = self.db.execute("SELECT 1 FROM aliases WHERE url = ?", (url,)).fetchone()
+        return row is not None
+
+    def register(self, item_id: str, url: str, entry: FeedEntry) -> bool:
+        """Record a feed entry as a new item; False when its URL or guid is already known."""
+        with self.transaction():
+            if self.known(url):
+                return False
+            if entry.guid:
+                row = self.db.execute(
+                    "SELECT 1 FROM items WHERE source = ? AND guid = ?", (entry.source, entry.guid)
+                ).fetchone()
+                if row is not None:
+                    return False
+            if self.db.execute("SELECT 1 FROM items WHERE id = ?", (item_id,)).fetchone():
+                return False
+            now = utc_now()
+            self.db.execute(
+                """INSERT INTO items (id, url, source, guid, title, status, attempts, entry,
+                       first_seen_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)""",
+                (item_id, url, entry.source, entry.guid, entry.title, NEW, _entry_json(entry),
+                 now, now),
+            )
+            self.db.execute("INSERT INTO aliases (url, item_id) VALUES (?, ?)", (url, item_id))
+        return True
+
+    def pending(self, max_attempts: int, sources: list[str] | None = None) -> Iterator[PendingItem]:
+        """Items still to publish (new, fewer than ``max_attempts`` failures), oldest first."""
+        rows = self.db.execute(
+            "SELECT id, url, attempts, entry, source FROM items WHERE status = ? AND attempts < ?"
+            " ORDER BY first_seen_at, id",
+            (NEW, max_attempts),
+        ).fetchall()
+        for item_id, url, attempts, entry, source in rows:
+            if sources is None or source in sources:
+                yield PendingItem(item_id, url, attempts, _entry_from_json(entry))
+
+    def add_alias(self, url: str, item_id: str) -> str | None:
+        """Record that ``item_id`` is also known by ``url``; returns the id of another item
+        that already owns the URL (a duplicate), else None."""
+        row = self.db.execute("SELECT item_id FROM aliases WHERE url = ?", (url,)).fetchone()
+        if row is not None:
+            return None if row[0] == item_id else str(row[0])
+        self.db.execute(
+            "INSERT INTO aliases (url, item_id) VALUES (?, ?) ON CONFLICT (url) DO NOTHING",
+            (url, item_id),
+        )
+        return None
+
+    def mark_published(self, item_id: str, *, path: str, final_url: str) -> None:
+        """The post file is on disk: the item is done for good."""
+        now = utc_now()
+        self.db.execute(
+            """UPDATE items SET status = ?, reason = NULL, path = ?, final_url = ?,
+                   updated_at = ?, published_at = ? WHERE id = ?""",
+            (PUBLISHED, path, final_url, now, now, item_id),
+        )
+
+    def mark_failed(self, item_id: str, reason: str, *, retry: bool, max_attempts: int) -> str:
+        """Count a failed attempt. A retryable failure leaves the item new until
+        ``max_attempts`` is reached; returns the item's status afterwards."""
+        row = self.db.execute("SELECT attempts FROM items WHERE id = ?", (item_id,)).fetchone()
+        attempts = (row[0] if row else 0) + 1
+        status = NEW if retry and attempts < max_attempts else FAILED
+        self.db.execute(
+            "UPDATE items SET status = ?, reason = ?, attempts = ?, updated_at = ? WHERE id = ?",
+            (status, reason, attempts, utc_now(), item_id),
+        )
+        return status
+
+    def mark_skipped(self, item_id: str, reason: str) -> None:
+        """The item is deliberately not published (a duplicate, a filter)."""
+        self.db.execute(
+            "UPDATE items SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
+            (SKIPPED, reason, utc_now(), item_id),
+        )
+
+    def item(self, item_id: str) -> dict[str, Any] | None:
+        """One item's row as a dict (for tests and diagnostics)."""
+        cursor = self.db.execute("SELECT * FROM items WHERE id = ?", (item_id,))
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+    def items(self, status: str | None = None) -> list[dict[str, Any]]:
+        """All items, optionally of one status (for tests and diagnostics)."""
+        sql = "SELECT * FROM items" + (" WHERE status = ?" if status else "") + " ORDER BY id"
+        cursor = self.db.execute(sql, (status,) if status else ())
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    # -- reporting --------------------------------------------------------------------------
+
+    def source_status(self, names: list[str]) -> list[SourceStatus]:
+        """Per-source health and item counts, in the order of ``names``."""
+        counts: dict[tuple[str, str], int] = {
+            (source, status): n
+            for source, status, n in self.db.execute(
+                "SELECT source, status, COUNT(*) FROM items GROUP BY source, status"
+            )
+        }
+        rows = {
+            row[0]: row
+            for row in self.db.execute(
+                "SELECT name, url, last_poll_at, last_status, last_error, consecutive_failures,"
+                " last_seen FROM sources"
+            )
+        }
+        out = []
+        for name in names:
+            row = rows.get(name, (name, "", None, None, None, 0, 0))
+            out.append(
+                SourceStatus(
+                    name=name, url=row[1], last_poll_at=row[2], last_status=row[3],
+                    last_error=row[4], consecutive_failures=row[5], seen=row[6],
+                    new=counts.get((name, NEW), 0), published=counts.get((name, PUBLISHED), 0),
+                    failed=counts.get((name, FAILED), 0), skipped=counts.get((name, SKIPPED), 0),
+                )
+            )
+        return out
+
+    def last_errors(self, source: str, limit: int = 5) -> list[tuple[str, str]]:
+        """The most recent failed items of a source as (url, reason)."""
+        return [
+            (url, reason or "")
+            for url, reason in self.db.execute(
+                "SELECT url, reason FROM items WHERE source = ? AND status = ?"
+                " ORDER BY updated_at DESC LIMIT ?",
+                (source, FAILED, limit),
+            )
+        ]
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -1,0 +1,42 @@
+"""One run at a time per site: an exclusive lock on ``.newsdesk/lock``."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from newsdesk.errors import SiteLockedError
+
+
+@contextmanager
+def site_lock(state_dir: Path, *, wait: float | None = None) -> Iterator[None]:
+    """Hold the site's lock for the duration of the block.
+
+    Args:
+        state_dir: the site's ``.newsdesk`` folder.
+        wait: seconds to wait for another run to finish; None waits forever, 0 not at all.
+    """
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = None if wait is None else time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait is None else fcntl.LOCK_NB))
+                break
+            except BlockingIOError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise SiteLockedError(
+                        f"another newsdesk run is working on this site ({state_dir.parent}); "
+                        "try again later or pass --wait"
+                    ) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,51 @@
+"""Schema migrations, applied in order and recorded in ``migrations`` (llm's m001_... style).
+
+The SQL is portable (SQLite and PostgreSQL): TEXT timestamps in ISO 8601 UTC, no
+AUTOINCREMENT, no SQLite-only syntax.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    (
+        "m001_initial",
+        [
+            """CREATE TABLE sources (
+                name TEXT PRIMARY KEY,
+                url TEXT NOT NULL,
+                feed_title TEXT,
+                last_poll_at TEXT,
+                last_ok_at TEXT,
+                last_status INTEGER,
+                last_error TEXT,
+                last_seen INTEGER NOT NULL DEFAULT 0,
+                last_new INTEGER NOT NULL DEFAULT 0,
+                consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                etag TEXT,
+                last_modified TEXT
+            )""",
+            """CREATE TABLE items (
+                id TEXT PRIMARY KEY,
+                url TEXT NOT NULL UNIQUE,
+                source TEXT NOT NULL,
+                guid TEXT,
+                title TEXT NOT NULL DEFAULT '',
+                status TEXT NOT NULL,
+                reason TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                entry TEXT NOT NULL,
+                final_url TEXT,
+                path TEXT,
+                first_seen_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                published_at TEXT
+            )""",
+            "CREATE INDEX items_status ON items (status)",
+            "CREATE INDEX items_source_guid ON items (source, guid)",
+            """CREATE TABLE aliases (
+                url TEXT PRIMARY KEY,
+                item_id TEXT NOT NULL
+            )""",
+        ],
+    ),
+]

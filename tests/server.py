@@ -1,0 +1,83 @@
+"""A real HTTP server on 127.0.0.1 for tests: fixed routes and fault-injecting handlers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+Handler = Callable[[BaseHTTPRequestHandler], None]
+
+
+@dataclass
+class Route:
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class LocalServer:
+    """Serves registered routes; records every request path it receives."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route | Handler] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                path = urlsplit(self.path).path
+                server.requests.append((self.path, dict(self.headers.items())))
+                route = server.routes.get(path) or server.routes.get(self.path)
+                if route is None:
+                    body = b"not found"
+                    self.send_response(404)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                if callable(route):
+                    route(self)
+                    return
+                self.send_response(route.status)
+                headers = {"Content-Type": "text/html; charset=utf-8", **route.headers}
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                self.wfile.write(route.body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def add(self, path: str, body: str | bytes, status: int = 200, **headers: str) -> str:
+        """Serve ``body`` at ``path``; returns the absolute URL."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.routes[path] = Route(data, status, {k.replace("_", "-"): v for k, v in headers.items()})
+        return self.url(path)
+
+    def handle(self, path: str, handler: Handler) -> str:
+        """Serve ``path`` with a custom handler (fault injection); returns the URL."""
+        self.routes[path] = handler
+        return self.url(path)
+
+    def hits(self, path: str) -> int:
+        return sum(1 for p, _ in self.requests if urlsplit(p).path == path)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
