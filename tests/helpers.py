@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-REFERENCE_PATH = "/news/economic-indicators/trump-meets-japans-ishiba-as-china-trade-war-simmers-3855502"
+REFERENCE_PATH = (
+    "/news/economic-indicators/trump-meets-japans-ishiba-as-china-trade-war-simmers-3855502"
+)
 
 
 def write_site(site: Path, sources: list[dict[str, str]], **sections: dict[str, object]) -> Path:
@@ -26,12 +28,19 @@ def write_site(site: Path, sources: list[dict[str, str]], **sections: dict[str, 
     return site
 
 
-def cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``newsdesk`` command line in a subprocess."""
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "newsdesk", *args], capture_output=True, text=True,
-        cwd=cwd, env=env, timeout=timeout, check=False,
+        [sys.executable, "-m", "newsdesk", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+        check=False,
     )
 
 

@@ -19,16 +19,35 @@ DISCLAIMER = (
 
 # Paragraph starts in the reference article; "#" marks a subheading.
 REFERENCE_PARAGRAPHS = [
-    "By Trevor Hunnicutt", "WASHINGTON (Reuters)", "Trump announced progress",
-    "Trump said Nippon", "The companies did not comment", "The U.S.-Japan talks",
-    "Trump pressed for Tokyo", "Japan had the largest", "In a press conference",
-    "#TENSIONS", "The Republican U.S. president", "That approach was on display",
-    "It included familiar", "Trump and Ishiba exchanged", '"On television',
-    "As the two sat together", '"Should be pretty easy', "Ishiba highlighted",
-    "Asked about the possibility", "Trump said that after", "#CHINA TRADE",
-    "Trump's early fight", "Trump put a 10% tariff", "Trump spoke to Chinese",
-    "Japan is especially", "Trump was close with", "Analysts said the early",
-    '"Japanese Prime Minister', "But Russel said",
+    "By Trevor Hunnicutt",
+    "WASHINGTON (Reuters)",
+    "Trump announced progress",
+    "Trump said Nippon",
+    "The companies did not comment",
+    "The U.S.-Japan talks",
+    "Trump pressed for Tokyo",
+    "Japan had the largest",
+    "In a press conference",
+    "#TENSIONS",
+    "The Republican U.S. president",
+    "That approach was on display",
+    "It included familiar",
+    "Trump and Ishiba exchanged",
+    '"On television',
+    "As the two sat together",
+    '"Should be pretty easy',
+    "Ishiba highlighted",
+    "Asked about the possibility",
+    "Trump said that after",
+    "#CHINA TRADE",
+    "Trump's early fight",
+    "Trump put a 10% tariff",
+    "Trump spoke to Chinese",
+    "Japan is especially",
+    "Trump was close with",
+    "Analysts said the early",
+    '"Japanese Prime Minister',
+    "But Russel said",
 ]
 
 
@@ -70,17 +89,27 @@ def _body_html(blocks: list[tuple[str, str]], *, ads: bool = True, heading_tag: 
 
 def _json_ld(title: str, url: str, published: str, author: str) -> str:
     data = {
-        "@context": "https://schema.org", "@type": "NewsArticle", "headline": title,
-        "url": url, "datePublished": published, "author": {"@type": "Person", "name": author},
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": title,
+        "url": url,
+        "datePublished": published,
+        "author": {"@type": "Person", "name": author},
         "publisher": {"@type": "Organization", "name": "Investing.com"},
         "image": {"@type": "ImageObject", "url": "https://i-invdn-com.investing.com/news/x.jpg"},
     }
     return json.dumps(data)
 
 
-def investing_current_page(title: str, blocks: list[tuple[str, str]], *, url: str = "",
-                           published: str = "2025-02-08T09:17:19Z", author: str = "Reuters",
-                           repeat_headline: bool = False) -> str:
+def investing_current_page(
+    title: str,
+    blocks: list[tuple[str, str]],
+    *,
+    url: str = "",
+    published: str = "2025-02-08T09:17:19Z",
+    author: str = "Reuters",
+    repeat_headline: bool = False,
+) -> str:
     """A page in investing.com's current (Next.js) layout."""
     head = f"<h1>{escape(title)}</h1>\n" if repeat_headline else ""
     return f"""<!DOCTYPE html>
@@ -140,7 +169,9 @@ def investing_legacy_page(title: str, blocks: list[tuple[str, str]]) -> str:
 </body></html>"""
 
 
-def investing_feed(items: list[dict[str, str]], channel_title: str = "Economic Indicators News") -> str:
+def investing_feed(
+    items: list[dict[str, str]], channel_title: str = "Economic Indicators News"
+) -> str:
     """An RSS 2.0 feed in investing.com's style: no guid, no description, zone-less pubDate."""
     entries = "\n".join(
         f"""<item>

@@ -67,7 +67,9 @@ class LocalServer:
     def add(self, path: str, body: str | bytes, status: int = 200, **headers: str) -> str:
         """Serve ``body`` at ``path``; returns the absolute URL."""
         data = body.encode("utf-8") if isinstance(body, str) else body
-        self.routes[path] = Route(data, status, {k.replace("_", "-"): v for k, v in headers.items()})
+        self.routes[path] = Route(
+            data, status, {k.replace("_", "-"): v for k, v in headers.items()}
+        )
         return self.url(path)
 
     def handle(self, path: str, handler: Handler) -> str:

@@ -30,9 +30,11 @@ def _serve(server: LocalServer, reference: str, page: str) -> str:
     title, date, _ = _parts(reference)
     link = server.url(REFERENCE_PATH)
     server.add(REFERENCE_PATH, page)
-    return server.add("/rss/news_95.rss", investing_feed([{"title": title, "date": date,
-                                                            "link": link}]),
-                      Content_Type="application/rss+xml")
+    return server.add(
+        "/rss/news_95.rss",
+        investing_feed([{"title": title, "date": date, "link": link}]),
+        Content_Type="application/rss+xml",
+    )
 
 
 def _expected(reference: str, server: LocalServer) -> str:
@@ -40,8 +42,11 @@ def _expected(reference: str, server: LocalServer) -> str:
 
 
 def _run_site(tmp_path: Path, feed_url: str, body_style: str) -> str:
-    site = write_site(tmp_path / "site", [{"name": "investing_us", "url": feed_url}],
-                      posts={"body_style": body_style})
+    site = write_site(
+        tmp_path / "site",
+        [{"name": "investing_us", "url": feed_url}],
+        posts={"body_style": body_style},
+    )
     done = cli("run", "--site", str(site))
     assert done.returncode == 0, done.stderr
     posts = list((site / "content" / "posts").glob("*.md"))
@@ -54,8 +59,12 @@ def test_single_style_is_the_reference_byte_for_byte(
     tmp_path: Path, server: LocalServer, reference_post: str, repeat_headline: bool
 ) -> None:
     title, _, body = _parts(reference_post)
-    page = investing_current_page(title, split_reference(body), url=server.url(REFERENCE_PATH),
-                                  repeat_headline=repeat_headline)
+    page = investing_current_page(
+        title,
+        split_reference(body),
+        url=server.url(REFERENCE_PATH),
+        repeat_headline=repeat_headline,
+    )
     feed_url = _serve(server, reference_post, page)
     assert _run_site(tmp_path, feed_url, "single") == _expected(reference_post, server)
 
@@ -83,11 +92,11 @@ def test_paragraph_style_keeps_front_matter_and_paragraphs(
     assert rest == "\n" + "\n\n".join(rendered) + "\n\n" + link + "\n"
 
 
-def test_second_run_writes_nothing(tmp_path: Path, server: LocalServer,
-                                   reference_post: str) -> None:
+def test_second_run_writes_nothing(
+    tmp_path: Path, server: LocalServer, reference_post: str
+) -> None:
     title, _, body = _parts(reference_post)
-    feed_url = _serve(server, reference_post,
-                      investing_current_page(title, split_reference(body)))
+    feed_url = _serve(server, reference_post, investing_current_page(title, split_reference(body)))
     site = write_site(tmp_path / "site", [{"name": "investing_us", "url": feed_url}])
     assert cli("run", "--site", str(site)).returncode == 0
     post = next((site / "content" / "posts").glob("*.md"))

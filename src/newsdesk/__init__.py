@@ -1,9 +1,9 @@
 """newsdesk: turn news feeds into a published Hugo site, article by article.
 
-    import newsdesk
-    cfg = newsdesk.load_config(site_dir)
-    report = newsdesk.run(site_dir, cfg)
-    result = newsdesk.extract(html, url)
+import newsdesk
+cfg = newsdesk.load_config(site_dir)
+report = newsdesk.run(site_dir, cfg)
+result = newsdesk.extract(html, url)
 """
 
 from newsdesk.config import Config, load_config

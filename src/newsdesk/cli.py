@@ -48,11 +48,15 @@ def init(
 @app.command()
 def run(
     site: SiteOption = Path("."),
-    wait: Annotated[float | None, typer.Option(
-        help="Seconds to wait for another run on the same site (default: wait until it ends)."
-    )] = None,
-    no_wait: Annotated[bool, typer.Option(
-        "--no-wait", help="Exit at once if another run holds the site.")] = False,
+    wait: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds to wait for another run on the same site (default: wait until it ends)."
+        ),
+    ] = None,
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="Exit at once if another run holds the site.")
+    ] = False,
     verbose: Verbose = 0,
 ) -> None:
     """Poll every source once, publish what is new, print a per-source summary."""
@@ -69,12 +73,17 @@ def run(
     except NewsdeskError as exc:
         _fail(exc)
     console.print(run_table(report))
-    console.print(f"{report.published} post(s) written to {site / 'content' / cfg.posts.section}",
-                  highlight=False)
+    console.print(
+        f"{report.published} post(s) written to {site / 'content' / cfg.posts.section}",
+        highlight=False,
+    )
     for failure in report.failures:
         later = " (will retry)" if failure.retry else ""
-        console.print(f"  [yellow]{failure.source}[/yellow] {failure.url}: {failure.reason}{later}",
-                      highlight=False, soft_wrap=True)
+        console.print(
+            f"  [yellow]{failure.source}[/yellow] {failure.url}: {failure.reason}{later}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
@@ -95,8 +104,9 @@ def status(site: SiteOption = Path(".")) -> None:
     console.print(status_table(rows))
     for name, items in failures.items():
         for url, reason in items:
-            console.print(f"  [yellow]{name}[/yellow] {url}: {reason}", highlight=False,
-                          soft_wrap=True)
+            console.print(
+                f"  [yellow]{name}[/yellow] {url}: {reason}", highlight=False, soft_wrap=True
+            )
 
 
 @app.command()
@@ -110,8 +120,9 @@ def build(site: SiteOption = Path(".")) -> None:
     except NewsdeskError as exc:
         _fail(exc)
     if result.output:
-        (err_console if result.returncode else console).print(result.output, highlight=False,
-                                                                markup=False)
+        (err_console if result.returncode else console).print(
+            result.output, highlight=False, markup=False
+        )
     if result.returncode:
         raise typer.Exit(result.returncode)
     console.print(f"Site built in {result.public}", highlight=False)
@@ -168,7 +179,9 @@ def demo(
         raise typer.Exit(result.build.returncode)
     console.print(
         f"\n[bold green]Demo site built:[/bold green] {result.build.public / 'index.html'}\n"
-        f"Posts: {site / 'content'}   Preview: newsdesk serve --site {site}", highlight=False)
+        f"Posts: {site / 'content'}   Preview: newsdesk serve --site {site}",
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -88,8 +88,10 @@ class PostsConfig(FrontMatterDefaults):
     @field_validator("section")
     @classmethod
     def _plain_section(cls, value: str) -> str:
-        if not value or not all(part.isidentifier() or part.replace("-", "_").isidentifier()
-                                for part in value.split("/")):
+        if not value or not all(
+            part.isidentifier() or part.replace("-", "_").isidentifier()
+            for part in value.split("/")
+        ):
             raise ValueError("must be a plain folder name like 'posts' or 'news/markets'")
         return value
 
@@ -228,7 +230,9 @@ def _describe(error: Any) -> str:
         return f"{where}: required key is missing"
     message = str(error["msg"]).removeprefix("Value error, ")
     got = error.get("input")
-    detail = f"{message} (got {got!r})" if kind not in ("value_error",) and got is not None else message
+    detail = (
+        f"{message} (got {got!r})" if kind not in ("value_error",) and got is not None else message
+    )
     return f"{where}: {detail}" if where else detail
 
 
@@ -247,7 +251,9 @@ def load_config(site_dir: Path) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{path} not found (create a site with `newsdesk init {site_dir}`)") from None
+        raise ConfigError(
+            f"{path} not found (create a site with `newsdesk init {site_dir}`)"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{path} cannot be read: {exc.strerror}") from None
     try:

@@ -20,8 +20,12 @@ class RichProgress:
 
     def __init__(self) -> None:
         self.bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err_console, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
         )
         self._sources = self.bar.add_task("polling feeds", total=None, visible=False)
         self._items = self.bar.add_task("articles", total=None, visible=False)
@@ -53,25 +57,52 @@ def run_table(report: RunReport) -> Table:
         table.add_column(column, justify="left" if column in ("source", "feed") else "right")
     for s in report.sources.values():
         feed = f"[red]{s.error}[/red]" if s.error else f"HTTP {s.status}"
-        table.add_row(s.name, feed, str(s.seen), str(s.new), str(s.published), str(s.failed),
-                      str(s.retry), str(s.skipped))
+        table.add_row(
+            s.name,
+            feed,
+            str(s.seen),
+            str(s.new),
+            str(s.published),
+            str(s.failed),
+            str(s.retry),
+            str(s.skipped),
+        )
     return table
 
 
 def status_table(rows: Sequence[SourceStatus]) -> Table:
     """Per-source health and counts from the state database."""
     table = Table(title="newsdesk status", title_justify="left")
-    for column in ("source", "last poll (UTC)", "HTTP", "seen", "new", "published", "failed",
-                   "skipped", "last error"):
-        table.add_column(column, justify="right" if column in
-                         ("HTTP", "seen", "new", "published", "failed", "skipped") else "left")
+    for column in (
+        "source",
+        "last poll (UTC)",
+        "HTTP",
+        "seen",
+        "new",
+        "published",
+        "failed",
+        "skipped",
+        "last error",
+    ):
+        table.add_column(
+            column,
+            justify="right"
+            if column in ("HTTP", "seen", "new", "published", "failed", "skipped")
+            else "left",
+        )
     for r in rows:
         error = r.last_error or ""
         if error and r.consecutive_failures > 1:
             error += f" ({r.consecutive_failures} polls in a row)"
         table.add_row(
-            r.name, (r.last_poll_at or "never").replace("T", " ").removesuffix("+00:00"),
-            str(r.last_status or "-"), str(r.seen), str(r.new), str(r.published), str(r.failed),
-            str(r.skipped), f"[red]{error}[/red]" if error else "",
+            r.name,
+            (r.last_poll_at or "never").replace("T", " ").removesuffix("+00:00"),
+            str(r.last_status or "-"),
+            str(r.seen),
+            str(r.new),
+            str(r.published),
+            str(r.failed),
+            str(r.skipped),
+            f"[red]{error}[/red]" if error else "",
         )
     return table

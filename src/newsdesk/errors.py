@@ -1,12 +1,12 @@
 """Errors newsdesk raises, each with one job.
 
-    NewsdeskError                 base class: anything newsdesk reports to a user
-    ├── ConfigError               newsdesk.toml is missing, unreadable or invalid (exit code 2)
-    ├── SiteLockedError           another run holds the site's lock
-    ├── FetchError                an HTTP request failed (status, timeout, size, type)
-    ├── FeedError                 a response is not a feed newsdesk can read
-    └── Skip                      an item is deliberately not published (reason in the message)
-        └── ExtractionFailed      neither the page nor the feed gave any text
+NewsdeskError                 base class: anything newsdesk reports to a user
+├── ConfigError               newsdesk.toml is missing, unreadable or invalid (exit code 2)
+├── SiteLockedError           another run holds the site's lock
+├── FetchError                an HTTP request failed (status, timeout, size, type)
+├── FeedError                 a response is not a feed newsdesk can read
+└── Skip                      an item is deliberately not published (reason in the message)
+    └── ExtractionFailed      neither the page nor the feed gave any text
 """
 
 from __future__ import annotations

@@ -24,7 +24,11 @@ from newsdesk.models import Page
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +43,8 @@ class Response:
     @property
     def content_type(self) -> str:
         """The media type without parameters, lower-case."""
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+        value: str = self.headers.get("content-type", "")
+        return value.split(";")[0].strip().lower()
 
 
 def _charset_of(content_type: str) -> str | None:
@@ -51,7 +56,7 @@ def _known(encoding: str | None) -> str | None:
     if not encoding:
         return None
     try:
-        return codecs.lookup(encoding).name
+        return str(codecs.lookup(encoding).name)
     except LookupError:
         return None
 
@@ -61,7 +66,7 @@ def decode_html(content: bytes, content_type: str = "") -> str:
     strict UTF-8, then detection; never fails (undecodable bytes become U+FFFD)."""
     for bom, name in _BOMS:
         if content.startswith(bom):
-            return content[len(bom):].decode(name, errors="replace")
+            return content[len(bom) :].decode(name, errors="replace")
     declared = _known(_charset_of(content_type))
     if declared is None:
         match = _META_CHARSET.search(content[:4096])
@@ -118,9 +123,7 @@ class Fetcher:
                 async with asyncio.timeout(self.cfg.timeout):
                     return await self._get(url, headers or {})
             except TimeoutError:
-                raise FetchError(
-                    f"timed out after {self.cfg.timeout:g}s", transient=True
-                ) from None
+                raise FetchError(f"timed out after {self.cfg.timeout:g}s", transient=True) from None
             except httpx.TooManyRedirects:
                 raise FetchError(f"more than {self.cfg.max_redirects} redirects") from None
             except httpx.UnsupportedProtocol as exc:
@@ -128,9 +131,7 @@ class Fetcher:
             except httpx.DecodingError as exc:
                 raise FetchError(f"response could not be decompressed: {exc}") from None
             except httpx.TimeoutException:
-                raise FetchError(
-                    f"timed out after {self.cfg.timeout:g}s", transient=True
-                ) from None
+                raise FetchError(f"timed out after {self.cfg.timeout:g}s", transient=True) from None
             except httpx.TransportError as exc:
                 reason = str(exc) or type(exc).__name__
                 raise FetchError(f"connection failed: {reason}", transient=True) from None
@@ -140,19 +141,25 @@ class Fetcher:
             status = response.status_code
             if status >= 400:
                 transient = status >= 500 or status in (408, 425, 429)
-                raise FetchError(f"HTTP {status} {response.reason_phrase}".strip(),
-                                 status=status, transient=transient)
+                raise FetchError(
+                    f"HTTP {status} {response.reason_phrase}".strip(),
+                    status=status,
+                    transient=transient,
+                )
             declared = int(response.headers.get("content-length") or 0)
             if declared > self.cfg.max_bytes:
-                raise FetchError(f"response too large ({declared} bytes, limit "
-                                 f"{self.cfg.max_bytes})", status=status)
+                raise FetchError(
+                    f"response too large ({declared} bytes, limit {self.cfg.max_bytes})",
+                    status=status,
+                )
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > self.cfg.max_bytes:
-                    raise FetchError(f"response larger than the {self.cfg.max_bytes}-byte "
-                                     "limit", status=status)
+                    raise FetchError(
+                        f"response larger than the {self.cfg.max_bytes}-byte limit", status=status
+                    )
                 chunks.append(chunk)
             return Response(str(response.url), status, response.headers, b"".join(chunks))
 
@@ -162,5 +169,9 @@ class Fetcher:
         if response.content_type not in _HTML_TYPES:
             raise FetchError(f"not an HTML page ({response.content_type})", status=response.status)
         html = decode_html(response.content, response.headers.get("content-type", ""))
-        return Page(url=response.url, status=response.status, html=html,
-                    content_type=response.content_type or "text/html")
+        return Page(
+            url=response.url,
+            status=response.status,
+            html=html,
+            content_type=response.content_type or "text/html",
+        )

@@ -105,8 +105,13 @@ def run(
             return asyncio.run(_run(site_dir, cfg, store, transport, progress or _Quiet()))
 
 
-async def _run(site_dir: Path, cfg: Config, store: Store,
-               transport: httpx.AsyncBaseTransport | None, progress: Progress) -> RunReport:
+async def _run(
+    site_dir: Path,
+    cfg: Config,
+    store: Store,
+    transport: httpx.AsyncBaseTransport | None,
+    progress: Progress,
+) -> RunReport:
     report = RunReport()
     sources = [s for s in cfg.sources if s.enabled]
     for source in sources:
@@ -150,10 +155,21 @@ async def _poll(ctx: _Context, source: SourceConfig) -> None:
             result.new += 1
     for warning in feed.warnings:
         log.info(warning, extra={"source": source.name, "url": source.url})
-    ctx.store.record_poll(source.name, source.url, status=result.status, error=None,
-                          seen=result.seen, new=result.new, feed_title=feed.title)
-    log.info("polled: %d items, %d new", result.seen, result.new,
-             extra={"source": source.name, "url": source.url})
+    ctx.store.record_poll(
+        source.name,
+        source.url,
+        status=result.status,
+        error=None,
+        seen=result.seen,
+        new=result.new,
+        feed_title=feed.title,
+    )
+    log.info(
+        "polled: %d items, %d new",
+        result.seen,
+        result.new,
+        extra={"source": source.name, "url": source.url},
+    )
     ctx.progress.source_done(source.name)
 
 
@@ -205,8 +221,9 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
             ctx.progress.item_done(source.name, item.url, "skipped")
         return
     except FetchError as exc:
-        status = ctx.store.mark_failed(item.id, str(exc), retry=True,
-                                       max_attempts=ctx.cfg.fetch.max_attempts)
+        status = ctx.store.mark_failed(
+            item.id, str(exc), retry=True, max_attempts=ctx.cfg.fetch.max_attempts
+        )
         retry = status == "new"
         if retry:
             result.retry += 1
@@ -233,8 +250,14 @@ def feed_blocks(entry: FeedEntry) -> list[Block]:
     return clean_blocks(collect_blocks(body if body is not None else tree), entry.title)
 
 
-def _build_article(cfg: Config, source: SourceConfig, item: PendingItem, page: Page | None,
-                   extracted: Extracted | None, page_error: FetchError | None) -> Article:
+def _build_article(
+    cfg: Config,
+    source: SourceConfig,
+    item: PendingItem,
+    page: Page | None,
+    extracted: Extracted | None,
+    page_error: FetchError | None,
+) -> Article:
     entry = item.entry
     blocks = list(extracted.blocks) if extracted else []
     words = extracted.word_count if extracted else 0
@@ -269,8 +292,9 @@ def _build_article(cfg: Config, source: SourceConfig, item: PendingItem, page: P
 
 def _publish(ctx: _Context, source: SourceConfig, article: Article) -> str:
     options = source.front_matter(ctx.cfg.posts)
-    text = render_post(article, options, timezone=ctx.cfg.site.timezone,
-                       body_style=ctx.cfg.posts.body_style)
+    text = render_post(
+        article, options, timezone=ctx.cfg.site.timezone, body_style=ctx.cfg.posts.body_style
+    )
     path = post_path(ctx.site_dir, ctx.cfg.posts.section, article.id)
     write_atomic(path, text)
     return str(path.relative_to(ctx.site_dir))

@@ -40,8 +40,9 @@ def canonical_url(url: str, base: str | None = None) -> str:
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
     path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~-._")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not _TRACKING.match(k)]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
+    ]
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
 

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsdesk.config import CONFIG_FILE, load_config
+from newsdesk.demo.server import DemoServer, data_root
 from newsdesk.errors import NewsdeskError
 from newsdesk.pipeline import run
 from newsdesk.report import RunReport
 from newsdesk.site import BuildResult, build_site, init_site
 from newsdesk.site.scaffold import source_block
-
-from newsdesk.demo.server import DemoServer, data_root
 
 __all__ = ["DemoResult", "DemoServer", "demo_sources", "run_demo"]
 

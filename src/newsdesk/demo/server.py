@@ -14,9 +14,13 @@ from importlib.resources.abc import Traversable
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
-_TYPES = {".rss": "application/rss+xml", ".atom": "application/atom+xml",
-          ".rdf": "application/rdf+xml", ".json": "application/feed+json",
-          ".html": "text/html; charset=utf-8"}
+_TYPES = {
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".rdf": "application/rdf+xml",
+    ".json": "application/feed+json",
+    ".html": "text/html; charset=utf-8",
+}
 
 
 def data_root() -> Traversable:
@@ -33,18 +37,25 @@ class DemoServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
                 path = unquote(urlsplit(self.path).path).lstrip("/")
-                target = root
-                for part in path.split("/"):
-                    if part in ("", ".", "..") or part.startswith("."):
-                        self.send_error(404)
-                        return
-                    target = target / part
+                parts = path.split("/")
+                if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+                    self.send_error(404)
+                    return
+                # Feeds live at /feeds/..., article pages at /<source>/<slug>.html.
+                target = root.joinpath(*parts)
+                if not target.is_file():
+                    target = root.joinpath("pages", *parts)
+                part = parts[-1]
                 if not target.is_file():
                     self.send_error(404)
                     return
                 suffix = "." + part.rsplit(".", 1)[-1]
                 body = target.read_bytes().replace(b"{{BASE}}", base.encode())
-                kind = _TYPES.get(suffix) or mimetypes.guess_type(part)[0] or "application/octet-stream"
+                kind = (
+                    _TYPES.get(suffix)
+                    or mimetypes.guess_type(part)[0]
+                    or "application/octet-stream"
+                )
                 self.send_response(200)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
@@ -63,8 +74,9 @@ class DemoServer:
         self._thread.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
         self._thread.join()

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from copy import deepcopy
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
 
-from newsdesk.extraction.blocks import collect_blocks, inline_text
+from newsdesk.extraction.blocks import collect_blocks, drop, inline_text
 from newsdesk.extraction.cleanup import clean_blocks
 from newsdesk.extraction.generic import trafilatura_blocks
 from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
@@ -48,9 +48,9 @@ def _by_rule(rule: SiteRule, tree: etree._Element, url: str, meta: PageMeta) -> 
     if body is not None:
         body = deepcopy(body)
         for selector in rule.remove:
-            for element in selector(body):
-                if element is not body and element.getparent() is not None:
-                    element.drop_tree()
+            for element in cast(list[etree._Element], selector(body)):
+                if element is not body:
+                    drop(element)
         blocks = collect_blocks(body)
     title = inline_text(title_el) if title_el is not None else ""
     image = ""
@@ -62,7 +62,8 @@ def _by_rule(rule: SiteRule, tree: etree._Element, url: str, meta: PageMeta) -> 
     return Extracted(
         blocks=tuple(blocks),
         title=title or meta.title,
-        authors=(inline_text(author_el),) if author_el is not None and inline_text(author_el)
+        authors=(inline_text(author_el),)
+        if author_el is not None and inline_text(author_el)
         else meta.authors,
         date=meta.date or date,
         image=urljoin(url, image) if image else meta.image,

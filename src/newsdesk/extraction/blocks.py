@@ -11,23 +11,101 @@ from newsdesk.sources.text import squash
 
 # Never text a reader should see.
 SKIP_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas",
-     "form", "button", "input", "select", "textarea", "nav", "aside", "footer", "figure",
-     "figcaption", "video", "audio", "picture", "img", "head", "title", "meta", "link", "dialog"}
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "canvas",
+        "form",
+        "button",
+        "input",
+        "select",
+        "textarea",
+        "nav",
+        "aside",
+        "footer",
+        "figure",
+        "figcaption",
+        "video",
+        "audio",
+        "picture",
+        "img",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "dialog",
+    }
 )
 _LEAF: dict[str, BlockKind] = {
-    "p": "p", "h1": "h", "h2": "h", "h3": "h", "h4": "h", "h5": "h", "h6": "h",
-    "li": "li", "dt": "p", "dd": "p", "blockquote": "quote", "pre": "pre",
+    "p": "p",
+    "h1": "h",
+    "h2": "h",
+    "h3": "h",
+    "h4": "h",
+    "h5": "h",
+    "h6": "h",
+    "li": "li",
+    "dt": "p",
+    "dd": "p",
+    "blockquote": "quote",
+    "pre": "pre",
 }
 _CONTAINERS = frozenset(
-    {"div", "section", "article", "main", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot",
-     "tr", "td", "th", "header", "center", "body", "html", "hr", "br_block", "details", "summary"}
+    {
+        "div",
+        "section",
+        "article",
+        "main",
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "header",
+        "center",
+        "body",
+        "html",
+        "hr",
+        "br_block",
+        "details",
+        "summary",
+    }
 )
 
 
 def _tag(node: etree._Element) -> str:
     tag = node.tag
     return tag.lower() if isinstance(tag, str) else ""
+
+
+def text_of(node: etree._Element, sep: str = "") -> str:
+    """All text inside ``node`` joined with ``sep`` (no whitespace normalisation)."""
+    return sep.join(t for t in node.itertext() if isinstance(t, str))
+
+
+def drop(node: etree._Element) -> None:
+    """Remove ``node`` and its children from the tree, keeping the text that follows it."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
 
 
 def inline_text(node: etree._Element) -> str:

@@ -58,9 +58,12 @@ def is_boilerplate(text: str) -> bool:
     return bool(_SHORT_PREFIX.match(text)) and len(text.split()) <= _SHORT
 
 
+def _fold(text: str) -> str:
+    return re.sub(r"\W+", " ", _normal(text).casefold()).strip()
+
+
 def _same(a: str, b: str) -> bool:
-    fold = lambda s: re.sub(r"\W+", " ", _normal(s).casefold()).strip()  # noqa: E731
-    return bool(a) and fold(a) == fold(b)
+    return bool(a) and _fold(a) == _fold(b)
 
 
 def clean_blocks(blocks: list[Block], title: str = "") -> list[Block]:

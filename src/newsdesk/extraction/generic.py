@@ -5,12 +5,13 @@ from __future__ import annotations
 import trafilatura
 from lxml import etree
 
+from newsdesk.extraction.blocks import text_of
 from newsdesk.models import Block
 from newsdesk.sources.text import squash
 
 
 def _text(element: etree._Element) -> str:
-    return squash(" ".join(element.itertext()))
+    return squash(text_of(element, " "))
 
 
 def _blocks(main: etree._Element) -> list[Block]:
@@ -32,7 +33,7 @@ def _blocks(main: etree._Element) -> list[Block]:
             if text:
                 blocks.append(Block("quote", text))
         elif tag == "code":
-            text = "".join(element.itertext()).strip("\n")
+            text = text_of(element).strip("\n")
             if text.strip():
                 blocks.append(Block("pre", text))
         elif tag == "table":

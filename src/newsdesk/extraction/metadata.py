@@ -13,25 +13,56 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from newsdesk.extraction.blocks import text_of
 from newsdesk.sources.dates import parse_date
 from newsdesk.sources.text import plain_text, squash
 from newsdesk.urls import is_http_url
 
 _ARTICLE_TYPES = {
-    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
-    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
-    "techarticle", "scholarlyarticle", "report", "webpage",
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "blogposting",
+    "opinionnewsarticle",
+    "reviewnewsarticle",
+    "backgroundnewsarticle",
+    "liveblogposting",
+    "techarticle",
+    "scholarlyarticle",
+    "report",
+    "webpage",
 }
 _DATE_META = (
-    "article:published_time", "og:article:published_time", "datepublished", "pubdate",
-    "publishdate", "publish-date", "date", "dc.date.issued", "dc.date", "dcterms.created",
-    "sailthru.date", "parsely-pub-date", "cxenseparse:recs:publishtime", "og:published_time",
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+    "cxenseparse:recs:publishtime",
+    "og:published_time",
 )
 _ZONES = {
-    "et": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
-    "ct": "America/Chicago", "cst": "America/Chicago", "cdt": "America/Chicago",
-    "pt": "America/Los_Angeles", "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles",
-    "gmt": "UTC", "utc": "UTC", "bst": "Europe/London", "cet": "Europe/Berlin",
+    "et": "America/New_York",
+    "est": "America/New_York",
+    "edt": "America/New_York",
+    "ct": "America/Chicago",
+    "cst": "America/Chicago",
+    "cdt": "America/Chicago",
+    "pt": "America/Los_Angeles",
+    "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles",
+    "gmt": "UTC",
+    "utc": "UTC",
+    "bst": "Europe/London",
+    "cet": "Europe/Berlin",
     "cest": "Europe/Berlin",
 }
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -151,8 +182,15 @@ def visible_date(text: str) -> datetime | None:
     return None
 
 
-def _assemble(year: int, month: int, day: int, hour: str | None, minute: str | None,
-              ampm: str | None, zone: str | None) -> datetime | None:
+def _assemble(
+    year: int,
+    month: int,
+    day: int,
+    hour: str | None,
+    minute: str | None,
+    ampm: str | None,
+    zone: str | None,
+) -> datetime | None:
     tz = ZoneInfo(_ZONES.get((zone or "").lower(), "UTC"))
     h = int(hour or 0)
     if ampm:
@@ -166,8 +204,13 @@ def _assemble(year: int, month: int, day: int, hour: str | None, minute: str | N
 def page_language(tree: etree._Element, meta: dict[str, str]) -> str:
     """The language the page declares (``<html lang>``, content-language, og:locale)."""
     root = tree.getroottree().getroot()
-    for value in (root.get("lang"), root.get("{http://www.w3.org/XML/1998/namespace}lang"),
-                  meta.get("content-language"), meta.get("og:locale"), meta.get("language")):
+    for value in (
+        root.get("lang"),
+        root.get("{http://www.w3.org/XML/1998/namespace}lang"),
+        meta.get("content-language"),
+        meta.get("og:locale"),
+        meta.get("language"),
+    ):
         if value:
             code = re.split(r"[-_]", value.strip())[0].lower()
             if re.fullmatch(r"[a-z]{2,3}", code):
@@ -184,7 +227,7 @@ def page_metadata(tree: etree._Element, url: str = "") -> PageMeta:
     )
     if not title:
         h1 = tree.find(".//h1")
-        title = squash("".join(h1.itertext())) if h1 is not None else ""
+        title = squash(text_of(h1)) if h1 is not None else ""
     date = parse_date(str(ld.get("datePublished") or ""))
     for key in _DATE_META:
         if date is not None:
@@ -198,8 +241,11 @@ def page_metadata(tree: etree._Element, url: str = "") -> PageMeta:
     authors = _clean_authors(_names(ld.get("author")))
     if not authors:
         authors = _clean_authors(
-            [meta[k] for k in ("author", "article:author", "parsely-author", "byl", "dc.creator")
-             if k in meta]
+            [
+                meta[k]
+                for k in ("author", "article:author", "parsely-author", "byl", "dc.creator")
+                if k in meta
+            ]
         )
     image = _image_url(ld.get("image")) or meta.get("og:image") or meta.get("twitter:image") or ""
     description = plain_text(

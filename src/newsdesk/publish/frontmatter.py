@@ -15,8 +15,13 @@ def _escape_char(ch: str) -> str:
         return _ESCAPES[ch]
     code = ord(ch)
     # C0/C1 controls, DEL, line/paragraph separators, BOM, surrogates and noncharacters.
-    if (code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029, 0xFEFF)
-            or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF)):
+    if (
+        code < 0x20
+        or 0x7F <= code <= 0x9F
+        or code in (0x2028, 0x2029, 0xFEFF)
+        or 0xD800 <= code <= 0xDFFF
+        or code in (0xFFFE, 0xFFFF)
+    ):
         return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
     return ch
 

@@ -48,8 +48,9 @@ def write_hugo_config(site_dir: Path, cfg: Config) -> Path:
     return path
 
 
-def build_site(site_dir: Path, cfg: Config | None = None, *, extra_args: tuple[str, ...] = ()
-               ) -> BuildResult:
+def build_site(
+    site_dir: Path, cfg: Config | None = None, *, extra_args: tuple[str, ...] = ()
+) -> BuildResult:
     """Build the site into ``<site>/public`` with Hugo; the result carries Hugo's exit code."""
     site_dir = Path(site_dir).resolve()
     cfg = cfg or load_config(site_dir)
@@ -57,9 +58,20 @@ def build_site(site_dir: Path, cfg: Config | None = None, *, extra_args: tuple[s
     (site_dir / "content").mkdir(exist_ok=True)
     public = site_dir / "public"
     command = [
-        str(hugo_binary()), "build", "--source", str(site_dir), "--destination", str(public),
-        "--themesDir", str(theme_dir()), "--cleanDestinationDir", "--noBuildLock",
-        "--logLevel", "warn", *extra_args,
+        str(hugo_binary()),
+        "build",
+        "--source",
+        str(site_dir),
+        "--destination",
+        str(public),
+        "--themesDir",
+        str(theme_dir()),
+        "--cleanDestinationDir",
+        "--noBuildLock",
+        "--logLevel",
+        "warn",
+        "--quiet",
+        *extra_args,
     ]
     env = {**os.environ, "HUGO_CACHEDIR": str(site_dir / ".newsdesk" / "hugo-cache")}
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)

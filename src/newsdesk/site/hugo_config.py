@@ -15,7 +15,7 @@ def hugo_config(cfg: Config) -> str:
         HEADER,
         f"baseURL = {quote(cfg.site.base_url)}",
         f"title = {quote(cfg.site.title)}",
-        f"languageCode = {quote(cfg.site.language)}",
+        f"locale = {quote(cfg.site.language)}",
         f"defaultContentLanguage = {quote(cfg.site.language)}",
         f"timeZone = {quote(cfg.site.timezone)}",
         'theme = "newsdesk"',

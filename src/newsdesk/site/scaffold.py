@@ -66,8 +66,9 @@ def source_block(name: str, url: str, **extra: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def init_site(site_dir: Path, *, title: str = "newsdesk", sources: str = EXAMPLE_SOURCE,
-              force: bool = False) -> Path:
+def init_site(
+    site_dir: Path, *, title: str = "newsdesk", sources: str = EXAMPLE_SOURCE, force: bool = False
+) -> Path:
     """Create ``site_dir`` with a commented ``newsdesk.toml``; returns the config path."""
     site_dir = Path(site_dir)
     config = site_dir / CONFIG_FILE

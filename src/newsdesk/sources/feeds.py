@@ -105,8 +105,10 @@ def parse_feed(
         return _keep_linked(title, entries, url)
     parsed = feedparser.parse(
         content,
-        response_headers={"content-type": content_type or "application/xml",
-                          "content-location": url},
+        response_headers={
+            "content-type": content_type or "application/xml",
+            "content-location": url,
+        },
         sanitize_html=True,
         resolve_relative_uris=True,
     )

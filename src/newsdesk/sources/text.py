@@ -10,7 +10,9 @@ from lxml import etree
 
 _SPACE = re.compile(r"\s+")
 # Letters that a UTF-8 text decoded as cp1252 turns into (â€™, Ã©...).
-_MOJIBAKE = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u20ac\u2122]")
+_MOJIBAKE = re.compile(
+    "[\u00c2\u00c3\u00e2][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u20ac\u2122]"
+)
 
 
 def squash(text: str) -> str:

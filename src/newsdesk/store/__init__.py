@@ -4,5 +4,12 @@ from newsdesk.store.db import FAILED, NEW, PUBLISHED, SKIPPED, PendingItem, Sour
 from newsdesk.store.lock import site_lock
 
 __all__ = [
-    "FAILED", "NEW", "PUBLISHED", "SKIPPED", "PendingItem", "SourceStatus", "Store", "site_lock",
+    "FAILED",
+    "NEW",
+    "PUBLISHED",
+    "SKIPPED",
+    "PendingItem",
+    "SourceStatus",
+    "Store",
+    "site_lock",
 ]

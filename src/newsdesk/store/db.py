@@ -93,7 +93,8 @@ class Store:
 
     def _migrate(self) -> None:
         self.db.execute(
-            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS migrations"
+            " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
         done = {row[0] for row in self.db.execute("SELECT name FROM migrations")}
         for name, statements in MIGRATIONS:
@@ -116,8 +117,17 @@ class Store:
 
     # -- sources ----------------------------------------------------------------------------
 
-    def record_poll(self, name: str, url: str, *, status: int | None, error: str | None,
-                    seen: int = 0, new: int = 0, feed_title: str | None = None) -> None:
+    def record_poll(
+        self,
+        name: str,
+        url: str,
+        *,
+        status: int | None,
+        error: str | None,
+        seen: int = 0,
+        new: int = 0,
+        feed_title: str | None = None,
+    ) -> None:
         """Remember the outcome of polling a source."""
         now = utc_now()
         failed = 1 if error else 0
@@ -165,8 +175,17 @@ class Store:
                 """INSERT INTO items (id, url, source, guid, title, status, attempts, entry,
                        first_seen_at, updated_at)
                    VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)""",
-                (item_id, url, entry.source, entry.guid, entry.title, NEW, _entry_json(entry),
-                 now, now),
+                (
+                    item_id,
+                    url,
+                    entry.source,
+                    entry.guid,
+                    entry.title,
+                    NEW,
+                    _entry_json(entry),
+                    now,
+                    now,
+                ),
             )
             self.db.execute("INSERT INTO aliases (url, item_id) VALUES (?, ?)", (url, item_id))
         return True
@@ -259,10 +278,17 @@ class Store:
             row = rows.get(name, (name, "", None, None, None, 0, 0))
             out.append(
                 SourceStatus(
-                    name=name, url=row[1], last_poll_at=row[2], last_status=row[3],
-                    last_error=row[4], consecutive_failures=row[5], seen=row[6],
-                    new=counts.get((name, NEW), 0), published=counts.get((name, PUBLISHED), 0),
-                    failed=counts.get((name, FAILED), 0), skipped=counts.get((name, SKIPPED), 0),
+                    name=name,
+                    url=row[1],
+                    last_poll_at=row[2],
+                    last_status=row[3],
+                    last_error=row[4],
+                    consecutive_failures=row[5],
+                    seen=row[6],
+                    new=counts.get((name, NEW), 0),
+                    published=counts.get((name, PUBLISHED), 0),
+                    failed=counts.get((name, FAILED), 0),
+                    skipped=counts.get((name, SKIPPED), 0),
                 )
             )
         return out

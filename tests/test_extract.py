@@ -1,0 +1,78 @@
+"""``newsdesk extract`` and ``newsdesk.extract``: one JSON object per page."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import newsdesk
+from newsdesk.extraction.cleanup import is_boilerplate
+from tests.conftest import SHARED, require_shared
+from tests.helpers import cli
+from tests.pages import investing_current_page
+
+BLOCKS = [
+    ("p", "By Jane Roe"),
+    ("p", "Investing.com -- Markets rose on Tuesday " * 5),
+    ("h", "OUTLOOK"),
+    ("p", "Analysts expect more gains this week, they said. " * 4),
+]
+
+
+def test_extract_is_importable_and_reads_an_investing_page() -> None:
+    html = investing_current_page("Markets rise", BLOCKS, published="2025-02-08T09:17:19-05:00")
+    result = newsdesk.extract(html, "https://www.investing.com/news/x-1")
+    assert result.method == "rule:investing.com"
+    assert result.title == "Markets rise"
+    assert [b.kind for b in result.blocks] == ["p", "p", "h", "p"]
+    assert result.date is not None
+    assert result.date.isoformat() == "2025-02-08T09:17:19-05:00"
+    assert result.image == "https://i-invdn-com.investing.com/news/x.jpg"
+    assert result.language == "en"
+    assert "Advertisement" not in result.text
+    assert "Risk Disclosure" not in result.text
+
+
+def test_cli_prints_one_json_object(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(investing_current_page("Markets rise", BLOCKS))
+    done = cli("extract", str(page), "--url", "https://www.investing.com/news/x-1")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert set(data) >= {"text", "title", "authors", "date", "image", "language", "description"}
+    assert data["text"].startswith("By Jane Roe\n\nInvesting.com -- Markets rose")
+
+
+def test_fundus_pages_extract_their_titles() -> None:
+    folder = require_shared(SHARED / "corpus" / "articles" / "fundus")
+    cases = sorted(folder.rglob("*.expected.json"))[:25]
+    exact = 0
+    for case in cases:
+        truth = json.loads(case.read_text())
+        page = case.with_name(case.name.replace(".expected.json", ".html.gz"))
+        html = gzip.decompress(page.read_bytes())
+        result = newsdesk.extract(html.decode("utf-8", "replace"), truth.get("url") or "")
+        assert result.word_count > 0, case.name
+        exact += result.title == truth["title"]
+    assert exact >= len(cases) * 0.8
+
+
+def test_boilerplate_lines() -> None:
+    for line in [
+        "Advertisement",
+        "Read more: Why stocks fell",
+        "© Reuters.",
+        "Share on X / LinkedIn",
+        "Sign up for our newsletter",
+        "This article was generated with the support of AI "
+        "and reviewed by an editor. For more information see our T&C.",
+    ]:
+        assert is_boilerplate(line), line
+    for line in [
+        "By Trevor Hunnicutt",
+        "Shares rose 5% after the results.",
+        "Read the room, he said"
+        " to investors who had sold during the panic, adding that the outlook was bright.",
+    ]:
+        assert not is_boilerplate(line), line

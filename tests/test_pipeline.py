@@ -1,0 +1,179 @@
+"""The whole run against a real local server: failures stay per item and per source."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from newsdesk.config import load_config
+from newsdesk.pipeline import run, state_path
+from newsdesk.store import Store
+from tests.helpers import cli, write_site
+from tests.pages import investing_current_page, investing_feed
+from tests.server import LocalServer
+
+WORDS = "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi."
+
+
+def _story(n: int) -> list[tuple[str, str]]:
+    return [("p", f"Story {n} paragraph {i}: {WORDS} {WORDS}") for i in range(4)]
+
+
+def _posts(site: Path) -> list[Path]:
+    return sorted((site / "content" / "posts").glob("*.md"))
+
+
+def test_a_404_fails_only_that_item(tmp_path: Path, server: LocalServer) -> None:
+    server.add("/a-1", investing_current_page("First", _story(1)))
+    server.add("/c-3", investing_current_page("Third", _story(3)))
+    feed = server.add(
+        "/feed.rss",
+        investing_feed(
+            [
+                {"title": "First", "date": "2026-11-20 10:00:00", "link": server.url("/a-1")},
+                {"title": "Missing", "date": "2026-11-20 11:00:00", "link": server.url("/b-2")},
+                {"title": "Third", "date": "2026-11-20 12:00:00", "link": server.url("/c-3")},
+            ]
+        ),
+    )
+    site = write_site(tmp_path / "site", [{"name": "wire", "url": feed}])
+    done = cli("run", "--site", str(site))
+    assert done.returncode == 0, done.stderr
+    assert "2 post(s) written" in done.stdout
+    assert "HTTP 404" in done.stdout
+    assert len(_posts(site)) == 2
+    status = cli("status", "--site", str(site))
+    assert status.returncode == 0
+    row = next(line for line in status.stdout.splitlines() if line.startswith("│ wire"))
+    cells = [c.strip() for c in row.strip("│").split("│")]
+    assert cells[2:8] == ["200", "3", "0", "2", "1", "0"]  # HTTP, seen, new, published, failed
+    assert "/b-2: page failed (HTTP 404 Not Found)" in status.stdout
+
+
+def test_feed_content_is_the_fallback_text(tmp_path: Path, server: LocalServer) -> None:
+    server.add("/thin", "<html><body><p>Subscribe to read.</p></body></html>")
+    atom = f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id><updated>2026-11-20T10:00:00Z</updated>
+<entry><id>urn:a:1</id><title>Thin page</title><link href="{server.url("/thin")}"/>
+<updated>2026-11-20T10:00:00+02:00</updated>
+<content type="html">&lt;p&gt;{WORDS} {WORDS} {WORDS}&lt;/p&gt;</content></entry>
+<entry><id>urn:a:2</id><title>Nothing anywhere</title><link href="{server.url("/gone")}"/>
+<updated>2026-11-20T11:00:00Z</updated></entry></feed>"""
+    feed = server.add("/atom", atom, Content_Type="application/atom+xml")
+    site = write_site(tmp_path / "site", [{"name": "atom", "url": feed}])
+    report = run(site)
+    assert report.published == 1
+    assert report.failed == 1
+    text = _posts(site)[0].read_text()
+    assert 'date: "2026-11-20 08:00:00"' in text
+    assert WORDS in text
+    assert "Subscribe" not in text
+    assert "feed entry has no content" in report.failures[0].reason
+
+
+def test_a_url_is_published_once_across_sources_and_runs(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    server.add("/story", investing_current_page("Same story", _story(7)))
+    tracked = server.url("/story?utm_source=rss&utm_medium=feed#top")
+    feed_a = server.add(
+        "/a.rss",
+        investing_feed(
+            [{"title": "Same story", "date": "2026-11-20 10:00:00", "link": server.url("/story")}]
+        ),
+    )
+    feed_b = server.add(
+        "/b.rss",
+        investing_feed([{"title": "Same story", "date": "2026-11-20 10:00:00", "link": tracked}]),
+    )
+    site = write_site(
+        tmp_path / "site", [{"name": "a", "url": feed_a}, {"name": "b", "url": feed_b}]
+    )
+    first = run(site)
+    assert first.published == 1
+    assert run(site).published == 0
+    assert len(_posts(site)) == 1
+    assert server.hits("/story") == 1
+
+
+def test_redirects_are_followed_and_the_final_url_kept(tmp_path: Path, server: LocalServer) -> None:
+    server.add("/final", investing_current_page("Moved", _story(2)))
+
+    def moved(handler) -> None:
+        handler.send_response(301)
+        handler.send_header("Location", "/final?utm_campaign=x")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    server.handle("/old", moved)
+    feed = server.add(
+        "/f.rss",
+        investing_feed(
+            [{"title": "Moved", "date": "2026-11-20 10:00:00", "link": server.url("/old")}]
+        ),
+    )
+    site = write_site(tmp_path / "site", [{"name": "m", "url": feed}])
+    assert run(site).published == 1
+    assert _posts(site)[0].read_text().endswith(f"[m]({server.url('/final')})\n")
+
+
+def test_broken_source_does_not_stop_the_others(tmp_path: Path, server: LocalServer) -> None:
+    server.add("/ok", investing_current_page("Fine", _story(4)))
+    good = server.add(
+        "/good.rss",
+        investing_feed(
+            [{"title": "Fine", "date": "2026-11-20 10:00:00", "link": server.url("/ok")}]
+        ),
+    )
+    html = server.add("/html", "<html><body>Not a feed</body></html>")
+    down = server.add("/down", "boom", status=500)
+    site = write_site(
+        tmp_path / "site",
+        [
+            {"name": "good", "url": good},
+            {"name": "html", "url": html},
+            {"name": "down", "url": down},
+        ],
+    )
+    report = run(site)
+    assert report.published == 1
+    assert report.sources["html"].error == "not a feed: the URL returned an HTML page"
+    assert report.sources["down"].error == "HTTP 500 Internal Server Error"
+    with Store(state_path(site)) as store:
+        rows = {r.name: r for r in store.source_status(["good", "html", "down"])}
+    assert rows["down"].last_status == 500
+    assert rows["down"].consecutive_failures == 1
+    assert rows["good"].last_error is None
+    assert rows["good"].published == 1
+
+
+def test_an_interrupted_item_is_published_by_the_next_run(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    server.add("/p", investing_current_page("Pending", _story(5)))
+    feed = server.add(
+        "/f.rss",
+        investing_feed(
+            [{"title": "Pending", "date": "2026-11-20 10:00:00", "link": server.url("/p")}]
+        ),
+    )
+    site = write_site(tmp_path / "site", [{"name": "s", "url": feed}])
+    assert run(site).published == 1
+    # Simulate a crash after the item was registered but before its post was written.
+    post = _posts(site)[0]
+    post.unlink()
+    db = sqlite3.connect(state_path(site))
+    db.execute("UPDATE items SET status = 'new', path = NULL")
+    db.commit()
+    db.close()
+    server.routes.pop("/f.rss")  # the feed no longer lists it: the stored entry is enough
+    report = run(site)
+    assert report.published == 1
+    assert post.exists()
+
+
+def test_config_is_the_library_entry_point(tmp_path: Path, server: LocalServer) -> None:
+    feed = server.add("/f.rss", investing_feed([]))
+    site = write_site(tmp_path / "site", [{"name": "s", "url": feed}])
+    cfg = load_config(site)
+    assert run(site, cfg).published == 0

@@ -1,0 +1,82 @@
+"""The state database: migrations, registration, and the article/URL rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsdesk.models import FeedEntry
+from newsdesk.store import FAILED, NEW, PUBLISHED, Store
+from newsdesk.store.db import _entry_from_json, _entry_json
+from newsdesk.urls import item_id
+
+
+def _entry(link: str, source: str = "s", guid: str | None = None) -> FeedEntry:
+    return FeedEntry(
+        source=source,
+        link=link,
+        guid=guid,
+        title="T",
+        published=datetime(2026, 11, 20, 10, tzinfo=UTC),
+    )
+
+
+def test_migrations_apply_once(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with Store(path) as store:
+        assert store.migrations() == ["m001_initial"]
+    with Store(path) as store:  # reopening applies nothing twice
+        assert store.migrations() == ["m001_initial"]
+
+
+def test_register_is_once_per_url_and_per_guid(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        url = "https://x.test/a"
+        assert store.register(item_id(url), url, _entry(url, guid="g1"))
+        assert not store.register(item_id(url), url, _entry(url, source="other"))
+        moved = "https://x.test/a-moved"
+        assert not store.register(item_id(moved), moved, _entry(moved, guid="g1"))
+        assert [i["status"] for i in store.items()] == [NEW]
+
+
+def test_failures_retry_until_the_limit(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        url = "https://x.test/a"
+        store.register(item_id(url), url, _entry(url))
+        assert store.mark_failed(item_id(url), "timeout", retry=True, max_attempts=2) == NEW
+        assert len(list(store.pending(2))) == 1
+        assert store.mark_failed(item_id(url), "timeout", retry=True, max_attempts=2) == FAILED
+        assert list(store.pending(2)) == []
+
+
+def test_alias_detects_the_same_final_url(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        a, b = "https://x.test/a", "https://y.test/b"
+        store.register(item_id(a), a, _entry(a))
+        store.register(item_id(b), b, _entry(b))
+        assert store.add_alias("https://x.test/final", item_id(a)) is None
+        assert store.add_alias("https://x.test/final", item_id(b)) == item_id(a)
+        store.mark_published(item_id(a), path="content/posts/x.md", final_url=a)
+        assert store.item(item_id(a))["status"] == PUBLISHED  # type: ignore[index]
+
+
+@given(
+    title=st.text(max_size=50),
+    authors=st.lists(st.text(max_size=20), max_size=3),
+    guid=st.none() | st.text(min_size=1, max_size=20),
+)
+def test_entry_round_trips_through_the_store(
+    title: str, authors: list[str], guid: str | None
+) -> None:
+    entry = FeedEntry(
+        source="s",
+        link="https://x.test/",
+        guid=guid,
+        title=title,
+        authors=tuple(authors),
+        published=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+    assert _entry_from_json(_entry_json(entry)) == entry
