@@ -128,6 +128,22 @@ def build(site: SiteOption = Path(".")) -> None:
     console.print(f"Site built in {result.public}", highlight=False)
 
 
+@app.command()
+def serve(
+    site: SiteOption = Path("."),
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 1313,
+    bind: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Preview the site locally with live reload (Ctrl-C stops)."""
+    from newsdesk.site import serve_site
+
+    try:
+        code = serve_site(site, port=port, bind=bind)
+    except NewsdeskError as exc:
+        _fail(exc)
+    raise typer.Exit(code)
+
+
 @app.command("extract")
 def extract_command(
     source: Annotated[str, typer.Argument(help="An HTML file, or - for stdin.")] = "-",

@@ -51,7 +51,7 @@ def _by_rule(rule: SiteRule, tree: etree._Element, url: str, meta: PageMeta) -> 
             for element in cast(list[etree._Element], selector(body)):
                 if element is not body:
                     drop(element)
-        blocks = collect_blocks(body)
+        blocks = collect_blocks(body, drop_link_only=True)
     title = inline_text(title_el) if title_el is not None else ""
     image = ""
     if image_el is not None:

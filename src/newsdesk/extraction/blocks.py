@@ -132,8 +132,25 @@ def inline_text(node: etree._Element) -> str:
     return squash("".join(parts))
 
 
-def collect_blocks(root: etree._Element, skip: Iterable[etree._Element] = ()) -> list[Block]:
-    """Blocks of ``root`` in document order; loose inline text between blocks is a paragraph."""
+def _link_only(node: etree._Element) -> bool:
+    """True when every word of ``node`` is link text (a "related story" line, not prose)."""
+    words = len(inline_text(node).split())
+    if not words or words > 25:
+        return False
+    linked = sum(len(inline_text(a).split()) for a in node.iter("a"))
+    return linked >= words
+
+
+def collect_blocks(
+    root: etree._Element, skip: Iterable[etree._Element] = (), *, drop_link_only: bool = False
+) -> list[Block]:
+    """Blocks of ``root`` in document order; loose inline text between blocks is a paragraph.
+
+    Args:
+        root: the element holding the article text.
+        skip: elements to leave out.
+        drop_link_only: leave out paragraphs and list items whose text is all links.
+    """
     skipped = set(skip)
     blocks: list[Block] = []
     buffer: list[str] = []
@@ -150,6 +167,8 @@ def collect_blocks(root: etree._Element, skip: Iterable[etree._Element] = ()) ->
             return
         if tag in _LEAF:
             flush()
+            if drop_link_only and tag in ("p", "li") and _link_only(node):
+                return
             text = inline_text(node)
             if text:
                 blocks.append(Block(_LEAF[tag], text))

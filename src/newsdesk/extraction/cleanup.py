@@ -25,6 +25,7 @@ _WHOLE = re.compile(
 # A block that starts like this is boilerplate when it is short.
 _SHORT_PREFIX = re.compile(
     r"^(read more|read also|also read|more:|related:|see also|sign up|subscribe|newsletter"
+    r"|3rd party ad|third[- ]party ad|sponsored content|remove ads|continue reading"
     r"|click here|tap here|follow us|join us on|get the latest|download (our|the) app"
     r"|we use cookies|this (web)?site uses cookies|by (clicking|continuing|using) (this|our)"
     r"|this article was generated with the support of ai|this article was (written|produced)"
@@ -70,8 +71,13 @@ def clean_blocks(blocks: list[Block], title: str = "") -> list[Block]:
     """Remove boilerplate, exact repeats, and a headline repeated at the top of the body."""
     kept: list[Block] = []
     seen: set[str] = set()
+    in_furniture_list = False  # the items under a "Related articles" or "Most read" heading
     for block in blocks:
+        if block.kind == "li" and in_furniture_list:
+            continue
+        in_furniture_list = False
         if is_boilerplate(block.text):
+            in_furniture_list = block.kind == "h" or len(block.text.split()) <= 4
             continue
         key = _normal(block.text).casefold()
         if key in seen and len(block.text.split()) > 3:

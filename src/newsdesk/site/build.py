@@ -48,6 +48,40 @@ def write_hugo_config(site_dir: Path, cfg: Config) -> Path:
     return path
 
 
+def _hugo_env(site_dir: Path) -> dict[str, str]:
+    return {**os.environ, "HUGO_CACHEDIR": str(site_dir / ".newsdesk" / "hugo-cache")}
+
+
+def serve_site(
+    site_dir: Path, cfg: Config | None = None, *, port: int = 1313, bind: str = "127.0.0.1"
+) -> int:
+    """Preview the site with ``hugo server`` (live reload) until interrupted; returns its
+    exit code."""
+    site_dir = Path(site_dir).resolve()
+    cfg = cfg or load_config(site_dir)
+    write_hugo_config(site_dir, cfg)
+    (site_dir / "content").mkdir(exist_ok=True)
+    command = [
+        str(hugo_binary()),
+        "server",
+        "--source",
+        str(site_dir),
+        "--themesDir",
+        str(theme_dir()),
+        "--bind",
+        bind,
+        "--port",
+        str(port),
+        "--noBuildLock",
+        "--logLevel",
+        "warn",
+    ]
+    try:
+        return subprocess.run(command, env=_hugo_env(site_dir), check=False).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
 def build_site(
     site_dir: Path, cfg: Config | None = None, *, extra_args: tuple[str, ...] = ()
 ) -> BuildResult:
@@ -73,6 +107,7 @@ def build_site(
         "--quiet",
         *extra_args,
     ]
-    env = {**os.environ, "HUGO_CACHEDIR": str(site_dir / ".newsdesk" / "hugo-cache")}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=_hugo_env(site_dir), check=False
+    )
     return BuildResult(done.returncode, (done.stdout + done.stderr).strip(), public)
