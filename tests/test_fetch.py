@@ -1,0 +1,113 @@
+"""Fetching against a real local server: per-host limits, User-Agent, limits, charsets."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from newsdesk.config import FetchConfig
+from newsdesk.errors import FetchError
+from newsdesk.fetch import Fetcher, decode_html
+from tests.server import LocalServer
+
+
+def _run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def test_at_most_per_host_requests_at_once(server: LocalServer) -> None:
+    per_host = 2
+    lock = threading.Condition()
+    total = 6
+    state = {"active": 0, "max": 0, "started": 0}
+
+    def slow(handler: BaseHTTPRequestHandler) -> None:
+        with lock:
+            state["active"] += 1
+            state["started"] += 1
+            state["max"] = max(state["max"], state["active"])
+            lock.notify_all()
+            # Hold the request until the limit is saturated (or nothing else is coming), so
+            # that overlap is observable.
+            lock.wait_for(
+                lambda: state["active"] >= per_host or state["started"] == total, timeout=10
+            )
+        body = b"<html><body><p>ok</p></body></html>"
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+        with lock:
+            state["active"] -= 1
+
+    for n in range(total):
+        server.handle(f"/p{n}", slow)
+
+    async def fetch_all() -> None:
+        async with Fetcher(FetchConfig(per_host=per_host, concurrency=16)) as fetcher:
+            await asyncio.gather(*(fetcher.get_page(server.url(f"/p{n}")) for n in range(total)))
+
+    _run(fetch_all())
+    assert state["max"] == per_host
+
+
+def test_user_agent_is_honest_and_configurable(server: LocalServer) -> None:
+    url = server.add("/ua", "<html></html>")
+    cfg = FetchConfig(user_agent="newsdesk-test/1.0", contact="https://example.test/bot")
+
+    async def go() -> None:
+        async with Fetcher(cfg) as fetcher:
+            await fetcher.get(url)
+
+    _run(go())
+    assert server.requests[-1][1]["User-Agent"] == "newsdesk-test/1.0 https://example.test/bot"
+
+
+def test_oversized_and_non_html_responses_fail_clearly(server: LocalServer) -> None:
+    big = server.add("/big", b"x" * 5000)
+    pdf = server.add("/doc.pdf", b"%PDF-1.4", Content_Type="application/pdf")
+
+    async def go(url: str, cfg: FetchConfig) -> None:
+        async with Fetcher(cfg) as fetcher:
+            await fetcher.get_page(url)
+
+    with pytest.raises(FetchError, match="too large"):
+        _run(go(big, FetchConfig(max_bytes=1024)))
+    with pytest.raises(FetchError, match=r"not an HTML page \(application/pdf\)"):
+        _run(go(pdf, FetchConfig()))
+    with pytest.raises(FetchError, match="not an http"):
+        _run(go("file:///etc/passwd", FetchConfig()))
+
+
+def test_server_errors_are_transient_and_404_is_not(server: LocalServer) -> None:
+    err = server.add("/err", "boom", status=503)
+
+    async def go(url: str) -> None:
+        async with Fetcher(FetchConfig()) as fetcher:
+            await fetcher.get(url)
+
+    with pytest.raises(FetchError) as unavailable:
+        _run(go(err))
+    assert unavailable.value.transient
+    assert unavailable.value.status == 503
+    with pytest.raises(FetchError) as missing:
+        _run(go(server.url("/nowhere")))
+    assert not missing.value.transient
+    assert missing.value.status == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "text"),
+    [
+        ("café".encode(), "text/html; charset=utf-8", "café"),
+        ("café".encode("latin-1"), "text/html; charset=iso-8859-1", "café"),
+        (b'<meta charset="windows-1252">caf\xe9 \x93q\x94', "text/html", "café “q”"),
+        (b"\xef\xbb\xbfcaf\xc3\xa9", "text/html; charset=latin-1", "café"),
+    ],
+)
+def test_charsets(body: bytes, content_type: str, text: str) -> None:
+    assert text in decode_html(body, content_type)
