@@ -14,10 +14,6 @@ from newsdesk.fetch import Fetcher, decode_html
 from tests.server import LocalServer
 
 
-def _run(coro):  # type: ignore[no-untyped-def]
-    return asyncio.run(coro)
-
-
 def test_at_most_per_host_requests_at_once(server: LocalServer) -> None:
     per_host = 2
     lock = threading.Condition()
@@ -51,7 +47,7 @@ def test_at_most_per_host_requests_at_once(server: LocalServer) -> None:
         async with Fetcher(FetchConfig(per_host=per_host, concurrency=16)) as fetcher:
             await asyncio.gather(*(fetcher.get_page(server.url(f"/p{n}")) for n in range(total)))
 
-    _run(fetch_all())
+    asyncio.run(fetch_all())
     assert state["max"] == per_host
 
 
@@ -63,7 +59,7 @@ def test_user_agent_is_honest_and_configurable(server: LocalServer) -> None:
         async with Fetcher(cfg) as fetcher:
             await fetcher.get(url)
 
-    _run(go())
+    asyncio.run(go())
     assert server.requests[-1][1]["User-Agent"] == "newsdesk-test/1.0 https://example.test/bot"
 
 
@@ -76,11 +72,11 @@ def test_oversized_and_non_html_responses_fail_clearly(server: LocalServer) -> N
             await fetcher.get_page(url)
 
     with pytest.raises(FetchError, match="too large"):
-        _run(go(big, FetchConfig(max_bytes=1024)))
+        asyncio.run(go(big, FetchConfig(max_bytes=1024)))
     with pytest.raises(FetchError, match=r"not an HTML page \(application/pdf\)"):
-        _run(go(pdf, FetchConfig()))
+        asyncio.run(go(pdf, FetchConfig()))
     with pytest.raises(FetchError, match="not an http"):
-        _run(go("file:///etc/passwd", FetchConfig()))
+        asyncio.run(go("file:///etc/passwd", FetchConfig()))
 
 
 def test_server_errors_are_transient_and_404_is_not(server: LocalServer) -> None:
@@ -91,11 +87,11 @@ def test_server_errors_are_transient_and_404_is_not(server: LocalServer) -> None
             await fetcher.get(url)
 
     with pytest.raises(FetchError) as unavailable:
-        _run(go(err))
+        asyncio.run(go(err))
     assert unavailable.value.transient
     assert unavailable.value.status == 503
     with pytest.raises(FetchError) as missing:
-        _run(go(server.url("/nowhere")))
+        asyncio.run(go(server.url("/nowhere")))
     assert not missing.value.transient
     assert missing.value.status == 404
 
