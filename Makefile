@@ -20,8 +20,8 @@ demo: $(STAMP)
 	$(BIN)/newsdesk demo --site demo-site
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
 unit: $(STAMP)

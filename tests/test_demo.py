@@ -50,6 +50,13 @@ def test_every_demo_article_becomes_one_clean_post(demo_site: Path) -> None:
             assert noise not in bodies, noise
 
 
+def test_rebuild_is_clean(demo_site: Path) -> None:
+    done = cli("build", "--site", str(demo_site))
+    assert done.returncode == 0, done.stderr
+    assert not re.search(r"\b(WARN|ERROR)\b", done.stdout + done.stderr), done.stdout + done.stderr
+    assert (demo_site / "public" / "pagefind" / "pagefind-ui.js").exists()
+
+
 def test_the_built_site_shows_every_post(demo_site: Path) -> None:
     public = demo_site / "public"
     pages = sorted((public / "posts").glob("*/index.html"))
@@ -61,6 +68,11 @@ def test_the_built_site_shows_every_post(demo_site: Path) -> None:
         title = json.loads(re.search(r'^title: (".*")$', front, re.M).group(1))  # type: ignore[union-attr]
         text = _visible_text(html)
         assert title in text
+        date = re.search(r'^date: "(\d{4})-(\d\d)-(\d\d) (\d\d:\d\d)', front, re.M)
+        assert date is not None
+        assert f'<time datetime="{date[1]}-{date[2]}-{date[3]}T{date[4]}' in html
+        body_start = " ".join(split_post(post)[1].split()[:6])
+        assert body_start in text.replace("\u2019", "'").replace("\u201c", '"'), page
         assert re.search(r'<a class="category" href="/categories/[\w-]+/">', html)
         assert re.search(r'<a href="http://127\.0\.0\.1:\d+/[^"]+">\w+</a>', html)  # source link
         assert "<time datetime=" in html

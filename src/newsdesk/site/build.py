@@ -17,11 +17,13 @@ from newsdesk.site.hugo_config import hugo_config
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    """Hugo's exit code and output; ``public`` is where the site was written."""
+    """The build's exit code (Hugo's, or Pagefind's if Hugo succeeded and Pagefind failed),
+    the tools' output, and where the site was written."""
 
     returncode: int
     output: str
     public: Path
+    search: bool = False
 
 
 def hugo_binary() -> Path:
@@ -34,6 +36,18 @@ def hugo_binary() -> Path:
         if candidate.is_file():
             return candidate
     raise NewsdeskError("the Hugo binary is missing: reinstall newsdesk (it depends on 'hugo')")
+
+
+def pagefind_binary() -> Path | None:
+    """The Pagefind executable from the ``pagefind[extended]`` wheel, if installed."""
+    try:
+        from pagefind_bin_extended import get_executable
+    except ImportError:
+        return None
+    try:
+        return Path(get_executable())
+    except FileNotFoundError:
+        return None
 
 
 def theme_dir() -> Path:
@@ -82,6 +96,28 @@ def serve_site(
         return 0
 
 
+def hugo_build_command(
+    site_dir: Path, public: Path, themes: Path, extra_args: tuple[str, ...] = ()
+) -> list[str]:
+    """The ``hugo build`` command line for a site (its hugo.toml must exist)."""
+    return [
+        str(hugo_binary()),
+        "build",
+        "--source",
+        str(site_dir),
+        "--destination",
+        str(public),
+        "--themesDir",
+        str(themes),
+        "--cleanDestinationDir",
+        "--noBuildLock",
+        "--logLevel",
+        "warn",
+        "--quiet",
+        *extra_args,
+    ]
+
+
 def build_site(
     site_dir: Path, cfg: Config | None = None, *, extra_args: tuple[str, ...] = ()
 ) -> BuildResult:
@@ -91,23 +127,29 @@ def build_site(
     write_hugo_config(site_dir, cfg)
     (site_dir / "content").mkdir(exist_ok=True)
     public = site_dir / "public"
-    command = [
-        str(hugo_binary()),
-        "build",
-        "--source",
-        str(site_dir),
-        "--destination",
-        str(public),
-        "--themesDir",
-        str(theme_dir()),
-        "--cleanDestinationDir",
-        "--noBuildLock",
-        "--logLevel",
-        "warn",
-        "--quiet",
-        *extra_args,
-    ]
+    command = hugo_build_command(site_dir, public, theme_dir(), extra_args)
     done = subprocess.run(
         command, capture_output=True, text=True, env=_hugo_env(site_dir), check=False
     )
-    return BuildResult(done.returncode, (done.stdout + done.stderr).strip(), public)
+    output = (done.stdout + done.stderr).strip()
+    if done.returncode != 0:
+        return BuildResult(done.returncode, output, public)
+    return _index_for_search(public, output)
+
+
+def _index_for_search(public: Path, hugo_output: str) -> BuildResult:
+    """Build the Pagefind index over post bodies (``data-pagefind-body``) into public/pagefind."""
+    binary = pagefind_binary()
+    if binary is None:
+        note = "search index skipped: pagefind is not installed"
+        return BuildResult(0, f"{hugo_output}\n{note}".strip(), public)
+    done = subprocess.run(
+        [str(binary), "--site", str(public), "--output-subdir", "pagefind", "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = "\n".join(
+        part for part in (hugo_output, done.stdout.strip(), done.stderr.strip()) if part
+    )
+    return BuildResult(done.returncode, output, public, search=done.returncode == 0)

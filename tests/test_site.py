@@ -1,0 +1,195 @@
+"""The built-in theme and the Hugo build: every front matter key, hostile text, search."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsdesk.config import FrontMatterDefaults, load_config
+from newsdesk.models import Article, Block
+from newsdesk.publish import post_path, render_post, write_atomic
+from newsdesk.site import build_site, init_site
+
+HOSTILE = (
+    '<script>alert("x")</script> {{< shortcode >}} {{% md %}} </textarea> --- '
+    "[click](javascript:alert(1)) ![img](http://evil.test/x.png) <img src=x onerror=alert(1)>"
+)
+
+
+def _article(n: int, title: str, blocks: list[Block], **extra: object) -> Article:
+    values: dict[str, object] = {
+        "id": f"{n:016x}",
+        "url": f"https://news.test/story-{n}",
+        "source": "wire",
+        "title": title,
+        "blocks": tuple(blocks),
+        "published": datetime(2026, 11, 20, 10, n % 60, tzinfo=UTC),
+        "summary": " ".join(" ".join(b.text for b in blocks).split()[:50]) + "...",
+        "categories": ("wire",),
+        "tags": ("wire", "markets"),
+        "language": "en",
+    }
+    values.update(extra)
+    return Article(**values)  # type: ignore[arg-type]
+
+
+def _site(tmp_path: Path, posts: list[tuple[Article, FrontMatterDefaults]]) -> Path:
+    site = tmp_path / "site"
+    init_site(site, title="Test Wire", sources="")
+    for article, options in posts:
+        text = render_post(article, options, timezone="UTC", body_style="paragraphs")
+        write_atomic(post_path(site, "posts", article.id), text)
+    return site
+
+
+def _build(site: Path) -> str:
+    result = build_site(site, load_config(site))
+    assert result.returncode == 0, result.output
+    assert not re.search(r"\b(WARN|ERROR)\b", result.output), result.output
+    return result.output
+
+
+def _html(site: Path, article: Article) -> str:
+    return (site / "public" / "posts" / article.id / "index.html").read_text()
+
+
+PROSE = [
+    Block("p", f"Paragraph {i} about bond yields, tariffs and the yen. " * 3) for i in range(3)
+]
+
+
+def test_hostile_text_stays_text(tmp_path: Path) -> None:
+    article = _article(
+        1, HOSTILE, [Block("p", HOSTILE), Block("h", HOSTILE), Block("li", HOSTILE), *PROSE]
+    )
+    site = _site(tmp_path, [(article, FrontMatterDefaults())])
+    _build(site)
+    built = [p.read_text() for p in (site / "public").rglob("*.html")]
+    built += [p.read_text() for p in (site / "public").rglob("*.xml")]
+    for html in built:
+        assert "<script>alert" not in html
+        assert 'href="javascript:' not in html.lower()
+        assert "<img src=x" not in html
+        assert 'src="http://evil.test' not in html
+        assert "<textarea" not in html
+    page = _html(site, article)
+    assert "&lt;script&gt;alert" in page  # shown as text
+    assert "{{&lt; shortcode &gt;}}" in page
+    assert "{{% md %}}" in page
+    assert page.count("shortcode") >= 3  # title, body, heading: rendered, not executed
+
+
+def test_front_matter_keys_change_the_page(tmp_path: Path) -> None:
+    plain = _article(1, "Plain post", PROSE)
+    fancy_blocks = [
+        Block("p", "Intro paragraph with enough words to read well."),
+        Block("h", "First section"),
+        *PROSE,
+        Block("h", "Second section"),
+        *PROSE,
+    ]
+    fancy = _article(2, "Fancy post", fancy_blocks, image="https://img.test/a.jpg")
+    left = _article(3, "Left sidebar", PROSE)
+    bare = _article(4, "No sidebar", PROSE)
+    defaults = FrontMatterDefaults()
+    site = _site(
+        tmp_path,
+        [
+            (plain, defaults),
+            (
+                fancy,
+                defaults.model_copy(
+                    update={
+                        "toc": True,
+                        "authorbox": True,
+                        "comments": True,
+                        "pager": True,
+                        "thumbnail": "auto",
+                        "lead": "Breaking",
+                        "menu": "main",
+                        "widgets": ("search", "recent", "categories", "taglist"),
+                    }
+                ),
+            ),
+            (left, defaults.model_copy(update={"sidebar": "left", "pager": False})),
+            (bare, defaults.model_copy(update={"sidebar": False})),
+        ],
+    )
+    _build(site)
+    p, f, lft, b = (_html(site, a) for a in (plain, fancy, left, bare))
+    assert 'class="layout sidebar-right"' in p
+    assert 'class="layout sidebar-left"' in lft
+    assert 'class="layout no-sidebar"' in b
+    assert '<aside class="sidebar">' not in b
+    assert 'class="toc"' in f
+    assert 'class="toc"' not in p
+    assert 'class="authorbox"' in f
+    assert 'class="authorbox"' not in p
+    assert 'class="comments"' in f
+    assert 'class="comments"' not in p
+    assert '<img src="https://img.test/a.jpg"' in f
+    assert '<p class="lead">Breaking</p>' in f
+    assert 'class="pager"' in p
+    assert 'class="pager"' not in lft
+    assert 'class="widget widget-categories"' in f
+    assert "widget-categories" not in p
+    for html in (p, f, lft):
+        assert 'id="search"' in html
+        assert "widget-recent" in html
+        assert "widget-taglist" in html
+    home = (site / "public" / "index.html").read_text()
+    assert '<a href="/posts/0000000000000002/">Fancy post</a>' in home.split("</header>")[0]
+    assert 'class="thumb"' in home
+
+
+def test_summary_keeps_its_three_dots(tmp_path: Path) -> None:
+    article = _article(1, "Dots", PROSE, summary='He said "no" -- and left...')
+    site = _site(tmp_path, [(article, FrontMatterDefaults())])
+    _build(site)
+    home = (site / "public" / "index.html").read_text()
+    assert (
+        "He said &#34;no&#34; -- and left...</p>" in home or 'He said "no" -- and left...' in home
+    )
+
+
+def test_math_renders_at_build_time_only_when_asked(tmp_path: Path) -> None:
+    site = _site(tmp_path, [])
+    (site / "content" / "posts").mkdir(parents=True)
+    for n, flag in ((1, "true"), (2, "false")):
+        (site / "content" / "posts" / f"m{n}.md").write_text(
+            f'---\ntitle: "Math {n}"\ndate: "2026-11-20 10:00:00"\nmathjax: {flag}\n---\n\n'
+            "Euler: \\(e^{i\\pi} + 1 = 0\\)\n"
+        )
+    _build(site)
+    with_math = (site / "public" / "posts" / "m1" / "index.html").read_text()
+    without = (site / "public" / "posts" / "m2" / "index.html").read_text()
+    assert "<math" in with_math
+    assert "<script" not in with_math.split('class="body"')[1][:500]
+    assert "<math" not in without
+    assert "e^{i\\pi}" in without
+
+
+def test_no_external_requests_in_the_theme(tmp_path: Path) -> None:
+    site = _site(tmp_path, [(_article(1, "One", PROSE), FrontMatterDefaults())])
+    _build(site)
+    for page in (site / "public").rglob("*.html"):
+        html = page.read_text()
+        for url in re.findall(r'(?:src|href)="(https?://[^"]+)"', html):
+            assert url.startswith("https://news.test/"), (page, url)  # only the source link
+
+
+@pytest.mark.parametrize("count", [25])
+def test_list_pages_paginate(tmp_path: Path, count: int) -> None:
+    posts = [(_article(n, f"Story {n}", PROSE), FrontMatterDefaults()) for n in range(count)]
+    site = _site(tmp_path, posts)
+    _build(site)
+    public = site / "public"
+    assert (public / "page" / "3" / "index.html").exists()
+    assert (public / "tags" / "markets" / "page" / "2" / "index.html").exists()
+    assert (public / "categories" / "wire" / "index.html").exists()
+    assert (public / "404.html").exists()
+    assert (public / "sitemap.xml").exists()
+    assert (public / "pagefind" / "pagefind-ui.js").exists()
