@@ -44,7 +44,7 @@ def test_at_most_per_host_requests_at_once(server: LocalServer) -> None:
         server.handle(f"/p{n}", slow)
 
     async def fetch_all() -> None:
-        async with Fetcher(FetchConfig(per_host=per_host, concurrency=16)) as fetcher:
+        async with Fetcher(FetchConfig(per_host=per_host, concurrency=16, min_delay=0)) as fetcher:
             await asyncio.gather(*(fetcher.get_page(server.url(f"/p{n}")) for n in range(total)))
 
     asyncio.run(fetch_all())
@@ -53,7 +53,7 @@ def test_at_most_per_host_requests_at_once(server: LocalServer) -> None:
 
 def test_user_agent_is_honest_and_configurable(server: LocalServer) -> None:
     url = server.add("/ua", "<html></html>")
-    cfg = FetchConfig(user_agent="newsdesk-test/1.0", contact="https://example.test/bot")
+    cfg = FetchConfig(user_agent="newsdesk-test/1.0", contact="https://example.test/bot", min_delay=0)
 
     async def go() -> None:
         async with Fetcher(cfg) as fetcher:
@@ -74,16 +74,16 @@ def test_oversized_and_non_html_responses_fail_clearly(server: LocalServer) -> N
     with pytest.raises(FetchError, match="too large"):
         asyncio.run(go(big, FetchConfig(max_bytes=1024)))
     with pytest.raises(FetchError, match=r"not an HTML page \(application/pdf\)"):
-        asyncio.run(go(pdf, FetchConfig()))
+        asyncio.run(go(pdf, FetchConfig(min_delay=0, backoff=0.01)))
     with pytest.raises(FetchError, match="not an http"):
-        asyncio.run(go("file:///etc/passwd", FetchConfig()))
+        asyncio.run(go("file:///etc/passwd", FetchConfig(min_delay=0, backoff=0.01)))
 
 
 def test_server_errors_are_transient_and_404_is_not(server: LocalServer) -> None:
     err = server.add("/err", "boom", status=503)
 
     async def go(url: str) -> None:
-        async with Fetcher(FetchConfig()) as fetcher:
+        async with Fetcher(FetchConfig(min_delay=0, backoff=0.01)) as fetcher:
             await fetcher.get(url)
 
     with pytest.raises(FetchError) as unavailable:

@@ -27,9 +27,9 @@ def _entry(link: str, source: str = "s", guid: str | None = None) -> FeedEntry:
 def test_migrations_apply_once(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     with Store(path) as store:
-        assert store.migrations() == ["m001_initial"]
+        assert store.migrations() == ["m001_initial", "m002_polling"]
     with Store(path) as store:  # reopening applies nothing twice
-        assert store.migrations() == ["m001_initial"]
+        assert store.migrations() == ["m001_initial", "m002_polling"]
 
 
 def test_register_is_once_per_url_and_per_guid(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from newsdesk.errors import ConfigError, NewsdeskError
+from newsdesk.pipeline import RunOptions
 
 app = typer.Typer(
     help="Turn news feeds into a published Hugo site, article by article.",
@@ -45,21 +46,7 @@ def init(
     typer.echo(f"Created {path}. Add [[sources]] to it, then: newsdesk run --site {site}")
 
 
-@app.command()
-def run(
-    site: SiteOption = Path("."),
-    wait: Annotated[
-        float | None,
-        typer.Option(
-            help="Seconds to wait for another run on the same site (default: wait until it ends)."
-        ),
-    ] = None,
-    no_wait: Annotated[
-        bool, typer.Option("--no-wait", help="Exit at once if another run holds the site.")
-    ] = False,
-    verbose: Verbose = 0,
-) -> None:
-    """Poll every source once, publish what is new, print a per-source summary."""
+def _run_once(site: Path, verbose: int, wait: float | None, options: RunOptions) -> None:
     from newsdesk.config import load_config
     from newsdesk.console import RichProgress, console, run_table
     from newsdesk.logs import setup_logging
@@ -69,14 +56,13 @@ def run(
     try:
         cfg = load_config(site)
         with RichProgress() as progress:
-            report = run_pipeline(site, cfg, wait=0 if no_wait else wait, progress=progress)
+            report = run_pipeline(site, cfg, wait=wait, progress=progress, options=options)
     except NewsdeskError as exc:
         _fail(exc)
     console.print(run_table(report))
-    console.print(
-        f"{report.published} post(s) written to {site / 'content' / cfg.posts.section}",
-        highlight=False,
-    )
+    if options.fetch_articles:
+        folder = site / "content" / cfg.posts.section
+        console.print(f"{report.published} post(s) written to {folder}", highlight=False)
     for failure in report.failures:
         later = " (will retry)" if failure.retry else ""
         console.print(
@@ -84,6 +70,71 @@ def run(
             highlight=False,
             soft_wrap=True,
         )
+
+
+Wait = Annotated[
+    float | None,
+    typer.Option(help="Seconds to wait for another run on the same site (default: until it ends)."),
+]
+NoWait = Annotated[
+    bool, typer.Option("--no-wait", help="Exit at once if another run holds the site.")
+]
+Force = Annotated[
+    bool, typer.Option("--force", help="Poll every source now, even those asked to pause.")
+]
+
+
+@app.command()
+def run(
+    site: SiteOption = Path("."),
+    wait: Wait = None,
+    no_wait: NoWait = False,
+    force: Force = False,
+    verbose: Verbose = 0,
+) -> None:
+    """Poll every source once, publish what is new, print a per-source summary."""
+    _run_once(site, verbose, 0 if no_wait else wait, RunOptions(force=force))
+
+
+@app.command()
+def poll(
+    site: SiteOption = Path("."),
+    wait: Wait = None,
+    no_wait: NoWait = False,
+    force: Force = False,
+    verbose: Verbose = 0,
+) -> None:
+    """Poll every source and record new items without fetching any article."""
+    _run_once(site, verbose, 0 if no_wait else wait, RunOptions(force=force, fetch_articles=False))
+
+
+@app.command()
+def watch(site: SiteOption = Path("."), verbose: Verbose = 0) -> None:
+    """Poll each source on its interval, publish and rebuild, until SIGINT/SIGTERM."""
+    import threading
+
+    from newsdesk.config import load_config
+    from newsdesk.console import err_console
+    from newsdesk.logs import setup_logging
+    from newsdesk.watch import stop_on_signals
+    from newsdesk.watch import watch as watch_site
+
+    setup_logging(max(verbose, 1))
+    try:
+        cfg = load_config(site)
+    except NewsdeskError as exc:
+        _fail(exc)
+    stop = threading.Event()
+    stop_on_signals(stop)
+    err_console.print(
+        f"watching {len(cfg.sources)} source(s) of {site}; Ctrl-C or SIGTERM stops", highlight=False
+    )
+    stats = watch_site(site, cfg, stop=stop)
+    err_console.print(
+        f"stopped after {stats.cycles} cycle(s): {stats.published} post(s), "
+        f"{stats.builds} build(s)",
+        highlight=False,
+    )
 
 
 @app.command()

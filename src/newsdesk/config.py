@@ -6,13 +6,22 @@ matches the Mainroad-style reference post; ``body_style = "single"`` makes the w
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from newsdesk.errors import ConfigError
 
@@ -22,6 +31,24 @@ DEFAULT_WIDGETS = ("search", "recent", "taglist")
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def _seconds(value: object) -> object:
+    """``90``, ``"90s"``, ``"15m"``, ``"1h"``, ``"7d"`` -> seconds (other values pass through
+    to pydantic's own error)."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError(f"expected a duration like '90s', '15m' or '1h', got {value!r}")
+        return float(match.group(1)) * _UNITS[match.group(2)]
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
 
 
 def _check_timezone(value: str) -> str:
@@ -115,6 +142,17 @@ class FetchConfig(_Model):
     """Redirects followed before giving up."""
     max_attempts: int = Field(default=5, ge=1)
     """An article is given up after this many failed attempts across runs."""
+    min_delay: float = Field(default=1.0, ge=0, le=600)
+    """Seconds between the starts of two requests to the same host."""
+    retries: int = Field(default=2, ge=0, le=10)
+    """Extra tries within one run for a transient failure (timeout, reset, 5xx, 429)."""
+    backoff: float = Field(default=0.5, ge=0, le=60)
+    """First retry waits about this many seconds, doubling each time, with jitter."""
+    max_retry_wait: float = Field(default=30.0, ge=0, le=3600)
+    """A longer Retry-After is not waited for in this run: the item or source is retried
+    in a later one."""
+    robots: bool = True
+    """Check robots.txt before fetching an article (a source can turn it off)."""
 
     @property
     def user_agent_header(self) -> str:
@@ -127,6 +165,19 @@ class ExtractConfig(_Model):
 
     min_words: int = Field(default=30, ge=1)
     """A page with fewer words falls back to the feed's own content."""
+
+
+class WatchConfig(_Model):
+    """``[watch]``: the ``newsdesk watch`` daemon."""
+
+    interval: Duration = 900.0
+    """How often each source is polled (seconds, or "15m"); a source may override it."""
+    jitter: float = Field(default=0.1, ge=0, le=1)
+    """Each poll time moves by up to this fraction of the interval, so sources spread out."""
+    debounce: Duration = 30.0
+    """After something new is published, wait this long for more before rebuilding the site."""
+    build: bool = True
+    """Rebuild the site (Hugo and search) when something new was published."""
 
 
 class SourceConfig(_Model):
@@ -146,6 +197,10 @@ class SourceConfig(_Model):
     """Time zone of feed dates that carry none (investing.com's ``YYYY-MM-DD HH:MM:SS``)."""
     enabled: bool = True
     """Set to false to stop polling the source without forgetting it."""
+    robots: bool | None = None
+    """Check robots.txt for this source's articles (default: ``[fetch].robots``)."""
+    interval: Duration | None = None
+    """Poll interval for ``newsdesk watch`` (default: ``[watch].interval``)."""
     menu: str | None = None
     thumbnail: str | None = None
     lead: str | None = None
@@ -192,6 +247,7 @@ class Config(_Model):
     posts: PostsConfig = PostsConfig()
     fetch: FetchConfig = FetchConfig()
     extract: ExtractConfig = ExtractConfig()
+    watch: WatchConfig = WatchConfig()
     sources: tuple[SourceConfig, ...] = ()
 
     @model_validator(mode="after")

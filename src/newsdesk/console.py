@@ -56,7 +56,14 @@ def run_table(report: RunReport) -> Table:
     for column in ("source", "feed", "items", "new", "published", "failed", "retry", "skipped"):
         table.add_column(column, justify="left" if column in ("source", "feed") else "right")
     for s in report.sources.values():
-        feed = f"[red]{s.error}[/red]" if s.error else f"HTTP {s.status}"
+        if s.error:
+            feed = f"[red]{s.error}[/red]"
+        elif s.not_due is not None:
+            feed = f"paused until {s.not_due:%Y-%m-%d %H:%M} UTC"
+        elif s.status == 304:
+            feed = "HTTP 304 (not modified)"
+        else:
+            feed = f"HTTP {s.status}"
         table.add_row(
             s.name,
             feed,
@@ -83,20 +90,21 @@ def status_table(rows: Sequence[SourceStatus]) -> Table:
         "failed",
         "skipped",
         "last error",
+        "failures in a row",
+        "next poll (UTC)",
     ):
         table.add_column(
             column,
             justify="right"
-            if column in ("HTTP", "seen", "new", "published", "failed", "skipped")
+            if column
+            in ("HTTP", "seen", "new", "published", "failed", "skipped", "failures in a row")
             else "left",
         )
     for r in rows:
         error = r.last_error or ""
-        if error and r.consecutive_failures > 1:
-            error += f" ({r.consecutive_failures} polls in a row)"
         table.add_row(
             r.name,
-            (r.last_poll_at or "never").replace("T", " ").removesuffix("+00:00"),
+            _when(r.last_poll_at),
             str(r.last_status or "-"),
             str(r.seen),
             str(r.new),
@@ -104,5 +112,11 @@ def status_table(rows: Sequence[SourceStatus]) -> Table:
             str(r.failed),
             str(r.skipped),
             f"[red]{error}[/red]" if error else "",
+            str(r.consecutive_failures),
+            _when(r.next_poll_at) if r.next_poll_at else "any time",
         )
     return table
+
+
+def _when(iso: str | None) -> str:
+    return (iso or "never").replace("T", " ").removesuffix("+00:00")

@@ -27,13 +27,22 @@ class SiteLockedError(NewsdeskError):
 class FetchError(NewsdeskError):
     """An HTTP request failed.
 
-    ``transient`` is true for failures worth retrying later (timeouts, resets, 5xx, 429).
+    ``transient`` is true for failures worth retrying later (timeouts, resets, 5xx, 429);
+    ``retry_after`` is the server's Retry-After in seconds, when it sent one.
     """
 
-    def __init__(self, message: str, *, status: int | None = None, transient: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        transient: bool = False,
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.transient = transient
+        self.retry_after = retry_after
 
 
 class FeedError(NewsdeskError):

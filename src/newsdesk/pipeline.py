@@ -8,33 +8,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from newsdesk.assemble import build_article
 from newsdesk.config import Config, SourceConfig, load_config
 from newsdesk.enrich import enrich
 from newsdesk.errors import ExtractionFailed, FeedError, FetchError, Skip
 from newsdesk.extraction import extract
-from newsdesk.extraction.blocks import collect_blocks
-from newsdesk.extraction.cleanup import clean_blocks
 from newsdesk.fetch import Fetcher
-from newsdesk.models import Article, Block, Extracted, FeedEntry, Page
+from newsdesk.fetch.robots import Robots, RobotsRules
+from newsdesk.models import Article, Extracted, Page
 from newsdesk.publish import post_path, remove_stale_temp_files, render_post, write_atomic
 from newsdesk.report import Failure, RunReport
+from newsdesk.schedule import next_poll_after_failure, next_poll_after_success, utcnow
 from newsdesk.sources import parse_feed
-from newsdesk.store import PendingItem, Store, site_lock
+from newsdesk.store import NEW, PendingItem, Store, site_lock
 from newsdesk.urls import canonical_url, item_id
 
 log = logging.getLogger("newsdesk")
 
 STATE_DIR = ".newsdesk"
+ROBOTS_MAX_AGE = 24 * 3600.0
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml,"
     " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
@@ -42,7 +44,7 @@ FEED_ACCEPT = (
 
 
 class Progress(Protocol):
-    """What the pipeline tells a progress display; every method is optional work."""
+    """What the pipeline tells a progress display."""
 
     def sources_started(self, total: int) -> None: ...
     def source_done(self, name: str) -> None: ...
@@ -64,6 +66,20 @@ class _Quiet:
         pass
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """What one run does beyond the defaults."""
+
+    force: bool = False
+    """Poll every source now, even those whose server asked for a pause."""
+    only: frozenset[str] | None = None
+    """Poll only these sources (None: every enabled source)."""
+    fetch_articles: bool = True
+    """False: poll and register new items, fetch no article (``newsdesk poll``)."""
+    stop: threading.Event = field(default_factory=threading.Event)
+    """Set it to stop taking new items; items in flight are finished and recorded."""
+
+
 def state_path(site_dir: Path) -> Path:
     """The site's state database file."""
     return Path(site_dir) / STATE_DIR / "state.db"
@@ -75,9 +91,11 @@ class _Context:
     cfg: Config
     store: Store
     fetcher: Fetcher
+    robots: Robots
     executor: Executor
     report: RunReport
     progress: Progress
+    options: RunOptions
 
 
 def run(
@@ -87,22 +105,26 @@ def run(
     wait: float | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Progress | None = None,
+    options: RunOptions | None = None,
 ) -> RunReport:
     """Run one pass over the site's sources and publish what is new.
 
     Args:
         site_dir: the site folder (holds ``newsdesk.toml``).
         cfg: the configuration; read from the site folder when None.
-        wait: seconds to wait for another run's lock (None: wait as long as it takes).
+        wait: seconds to wait for another run's lock (None: as long as it takes; 0: not at all).
         transport: an httpx transport to use instead of the network (tests).
         progress: receives progress events (the CLI shows a bar).
+        options: force, a subset of sources, poll only, a stop signal.
     """
     site_dir = Path(site_dir)
     cfg = cfg or load_config(site_dir)
     with site_lock(site_dir / STATE_DIR, wait=wait):
         remove_stale_temp_files(site_dir / "content")
         with Store(state_path(site_dir)) as store:
-            return asyncio.run(_run(site_dir, cfg, store, transport, progress or _Quiet()))
+            return asyncio.run(
+                _run(site_dir, cfg, store, transport, progress or _Quiet(), options or RunOptions())
+            )
 
 
 async def _run(
@@ -111,29 +133,86 @@ async def _run(
     store: Store,
     transport: httpx.AsyncBaseTransport | None,
     progress: Progress,
+    options: RunOptions,
 ) -> RunReport:
     report = RunReport()
-    sources = [s for s in cfg.sources if s.enabled]
+    sources = [
+        s for s in cfg.sources if s.enabled and (options.only is None or s.name in options.only)
+    ]
     for source in sources:
         report.source(source.name)
+    _reconcile(site_dir, cfg, store)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract") as executor:
         async with Fetcher(cfg.fetch, transport=transport) as fetcher:
-            ctx = _Context(site_dir, cfg, store, fetcher, executor, report, progress)
+            robots = Robots(fetcher, *_robots_cache(store))
+            ctx = _Context(
+                site_dir, cfg, store, fetcher, robots, executor, report, progress, options
+            )
             progress.sources_started(len(sources))
             await asyncio.gather(*(_poll(ctx, source) for source in sources))
-            names = [s.name for s in sources]
-            pending = list(store.pending(cfg.fetch.max_attempts, names))
-            progress.items_started(len(pending))
-            await _process_all(ctx, iter(pending))
+            if options.fetch_articles:
+                pending = list(store.pending(cfg.fetch.max_attempts, [s.name for s in sources]))
+                progress.items_started(len(pending))
+                await _process_all(ctx, iter(pending))
     return report
+
+
+def _robots_cache(store: Store) -> tuple:  # type: ignore[type-arg]
+    async def load(origin: str) -> RobotsRules | None:
+        stored = store.robots(origin, ROBOTS_MAX_AGE)
+        return RobotsRules(*stored) if stored else None
+
+    def save(origin: str, rules: RobotsRules) -> None:
+        store.save_robots(origin, rules.status, rules.text)
+
+    return load, save
+
+
+def _reconcile(site_dir: Path, cfg: Config, store: Store) -> None:
+    """A run killed between writing a post and recording it left the item "new": the post
+    file is complete (writes are atomic), so record it as published."""
+    for item in store.pending(max_attempts=1_000_000):
+        path = post_path(site_dir, cfg.posts.section, item.id)
+        if path.exists():
+            store.mark_published(item.id, path=str(path.relative_to(site_dir)), final_url=item.url)
 
 
 async def _poll(ctx: _Context, source: SourceConfig) -> None:
     """Fetch and parse one source's feed and register its new entries."""
     result = ctx.report.source(source.name)
+    extra = {"source": source.name, "url": source.url}
+    state = ctx.store.source_state(source.name)
+    now = utcnow()
+    if not ctx.options.force and state.next_poll_at and state.next_poll_at > now:
+        result.status = None
+        result.not_due = state.next_poll_at
+        log.info(
+            "not polled: the source asked for a pause until %s", state.next_poll_at, extra=extra
+        )
+        ctx.progress.source_done(source.name)
+        return
+    headers = {"Accept": FEED_ACCEPT}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
     try:
-        response = await ctx.fetcher.get(source.url, headers={"Accept": FEED_ACCEPT})
+        response = await ctx.fetcher.get(source.url, headers=headers)
         result.status = response.status
+        if response.status == 304:
+            ctx.store.record_poll(
+                source.name,
+                source.url,
+                status=304,
+                error=None,
+                not_modified=True,
+                next_poll_at=next_poll_after_success(
+                    now, response.headers.get("cache-control"), None
+                ),
+            )
+            log.info("not modified", extra=extra)
+            ctx.progress.source_done(source.name)
+            return
         feed = parse_feed(
             response.content,
             source=source.name,
@@ -144,8 +223,15 @@ async def _poll(ctx: _Context, source: SourceConfig) -> None:
     except (FetchError, FeedError) as exc:
         result.status = getattr(exc, "status", None) or result.status
         result.error = str(exc)
-        log.warning("feed failed: %s", exc, extra={"source": source.name, "url": source.url})
-        ctx.store.record_poll(source.name, source.url, status=result.status, error=result.error)
+        log.warning("feed failed: %s", exc, extra=extra)
+        retry_after = getattr(exc, "retry_after", None)
+        ctx.store.record_poll(
+            source.name,
+            source.url,
+            status=result.status,
+            error=result.error,
+            next_poll_at=next_poll_after_failure(now, state.consecutive_failures + 1, retry_after),
+        )
         ctx.progress.source_done(source.name)
         return
     result.seen = len(feed.entries)
@@ -154,7 +240,7 @@ async def _poll(ctx: _Context, source: SourceConfig) -> None:
         if ctx.store.register(item_id(url), url, entry):
             result.new += 1
     for warning in feed.warnings:
-        log.info(warning, extra={"source": source.name, "url": source.url})
+        log.info(warning, extra=extra)
     ctx.store.record_poll(
         source.name,
         source.url,
@@ -163,23 +249,37 @@ async def _poll(ctx: _Context, source: SourceConfig) -> None:
         seen=result.seen,
         new=result.new,
         feed_title=feed.title,
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        next_poll_at=next_poll_after_success(now, response.headers.get("cache-control"), feed.ttl),
     )
-    log.info(
-        "polled: %d items, %d new",
-        result.seen,
-        result.new,
-        extra={"source": source.name, "url": source.url},
-    )
+    log.info("polled: %d items, %d new", result.seen, result.new, extra=extra)
     ctx.progress.source_done(source.name)
 
 
 async def _process_all(ctx: _Context, items: Iterator[PendingItem]) -> None:
     async def worker() -> None:
         for item in items:  # a shared iterator: each item goes to exactly one worker
+            if ctx.options.stop.is_set():
+                return
             await _process(ctx, item)
 
     workers = min(ctx.cfg.fetch.concurrency * 2, 64)
     await asyncio.gather(*(worker() for _ in range(workers)))
+
+
+async def _fetch_and_extract(
+    ctx: _Context, source: SourceConfig, link: str
+) -> tuple[Page | None, Extracted | None, FetchError | None]:
+    try:
+        if source.robots if source.robots is not None else ctx.cfg.fetch.robots:
+            await ctx.robots.check(link)
+        page = await ctx.fetcher.get_page(link)
+    except FetchError as exc:
+        return None, None, exc
+    loop = asyncio.get_running_loop()
+    extracted = await loop.run_in_executor(ctx.executor, extract, page.html, page.url)
+    return page, extracted, None
 
 
 async def _process(ctx: _Context, item: PendingItem) -> None:
@@ -187,50 +287,41 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
     source = ctx.cfg.source(item.entry.source)
     result = ctx.report.source(source.name)
     extra = {"source": source.name, "url": item.url}
-    page: Page | None = None
-    extracted: Extracted | None = None
-    page_error: FetchError | None = None
-    try:
-        page = await ctx.fetcher.get_page(item.entry.link)
-        loop = asyncio.get_running_loop()
-        extracted = await loop.run_in_executor(ctx.executor, extract, page.html, page.url)
-    except FetchError as exc:
-        page_error = exc
-        log.warning("page failed: %s", exc, extra=extra)
+    page, extracted, page_error = await _fetch_and_extract(ctx, source, item.entry.link)
+    if page_error is not None:
+        log.warning("page failed: %s", page_error, extra=extra)
     last_try = item.attempts + 1 >= ctx.cfg.fetch.max_attempts
     try:
         if page_error is not None and page_error.transient and not last_try:
             raise page_error
-        article = _build_article(ctx.cfg, source, item, page, extracted, page_error)
+        article = build_article(
+            ctx.cfg,
+            source,
+            item_id=item.id,
+            url=item.url,
+            entry=item.entry,
+            page=page,
+            extracted=extracted,
+            page_error=page_error,
+        )
         article = enrich(article, source, ctx.cfg)
         duplicate = ctx.store.add_alias(article.url, item.id)
         if duplicate is not None:
             raise Skip(f"duplicate of item {duplicate} (same final URL)")
         path = _publish(ctx, source, article)
+    except ExtractionFailed as exc:
+        ctx.store.mark_failed(item.id, str(exc), retry=False, max_attempts=1)
+        _count(ctx, source.name, item.url, str(exc), "failed")
+        return
     except Skip as exc:
-        if isinstance(exc, ExtractionFailed):
-            ctx.store.mark_failed(item.id, str(exc), retry=False, max_attempts=1)
-            result.failed += 1
-            ctx.report.failures.append(Failure(source.name, item.url, str(exc), retry=False))
-            log.warning("failed: %s", exc, extra=extra)
-            ctx.progress.item_done(source.name, item.url, "failed")
-        else:
-            ctx.store.mark_skipped(item.id, str(exc))
-            result.skipped += 1
-            log.info("skipped: %s", exc, extra=extra)
-            ctx.progress.item_done(source.name, item.url, "skipped")
+        ctx.store.mark_skipped(item.id, str(exc))
+        _count(ctx, source.name, item.url, str(exc), "skipped")
         return
     except FetchError as exc:
         status = ctx.store.mark_failed(
             item.id, str(exc), retry=True, max_attempts=ctx.cfg.fetch.max_attempts
         )
-        retry = status == "new"
-        if retry:
-            result.retry += 1
-        else:
-            result.failed += 1
-        ctx.report.failures.append(Failure(source.name, item.url, str(exc), retry=retry))
-        ctx.progress.item_done(source.name, item.url, "retry" if retry else "failed")
+        _count(ctx, source.name, item.url, str(exc), "retry" if status == NEW else "failed")
         return
     ctx.store.mark_published(item.id, path=path, final_url=article.url)
     ctx.report.written.append(path)
@@ -239,55 +330,19 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
     ctx.progress.item_done(source.name, item.url, "published")
 
 
-def feed_blocks(entry: FeedEntry) -> list[Block]:
-    """The feed entry's own content or summary as blocks (the fallback text)."""
-    if not entry.content_html.strip():
-        return []
-    from newsdesk.extraction import parse_html
-
-    tree = parse_html(f"<html><body>{entry.content_html}</body></html>")
-    body = tree.find("body")
-    return clean_blocks(collect_blocks(body if body is not None else tree), entry.title)
-
-
-def _build_article(
-    cfg: Config,
-    source: SourceConfig,
-    item: PendingItem,
-    page: Page | None,
-    extracted: Extracted | None,
-    page_error: FetchError | None,
-) -> Article:
-    entry = item.entry
-    blocks = list(extracted.blocks) if extracted else []
-    words = extracted.word_count if extracted else 0
-    if words < cfg.extract.min_words:
-        fallback = feed_blocks(entry)
-        if sum(len(b.text.split()) for b in fallback) > words:
-            blocks = fallback
-    if not blocks:
-        why = f"page failed ({page_error})" if page_error else "the page has no article text"
-        raise ExtractionFailed(f"{why} and the feed entry has no content")
-    title = entry.title or (extracted.title if extracted else "")
-    if not title:
-        raise ExtractionFailed("no title in the feed entry or the page")
-    blocks = clean_blocks(blocks, title)  # the feed's headline may differ from the page's
-    if not blocks:
-        raise ExtractionFailed("the article text is only its headline")
-    final_url = canonical_url(page.url) if page is not None else item.url
-    published = entry.published or (extracted.date if extracted else None)
-    return Article(
-        id=item.id,
-        url=final_url,
-        source=source.name,
-        title=title,
-        blocks=tuple(blocks),
-        published=published or datetime.now(UTC),
-        authors=entry.authors or (extracted.authors if extracted else ()),
-        image=(extracted.image if extracted else "") or (entry.image or ""),
-        description=extracted.description if extracted else "",
-        language=extracted.language if extracted else "",
+def _count(ctx: _Context, source: str, url: str, reason: str, outcome: str) -> None:
+    result = ctx.report.source(source)
+    setattr(result, outcome, getattr(result, outcome) + 1)
+    if outcome != "skipped":
+        ctx.report.failures.append(Failure(source, url, reason, retry=outcome == "retry"))
+    log.log(
+        logging.INFO if outcome == "skipped" else logging.WARNING,
+        "%s: %s",
+        outcome,
+        reason,
+        extra={"source": source, "url": url},
     )
+    ctx.progress.item_done(source, url, outcome)
 
 
 def _publish(ctx: _Context, source: SourceConfig, article: Article) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(slots=True)
@@ -18,6 +19,7 @@ class SourceReport:
     failed: int = 0
     retry: int = 0
     skipped: int = 0
+    not_due: datetime | None = None
 
 
 @dataclass(slots=True)

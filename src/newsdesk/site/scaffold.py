@@ -41,7 +41,10 @@ body_style = "paragraphs"   # or "single": the whole body on one line
 # concurrency = 16          # requests in flight, all hosts together
 # per_host = 2              # requests in flight to one host
 # max_attempts = 5          # an article is given up after this many failed tries
-
+# min_delay = 1.0           # seconds between two requests to the same host
+# retries = 2               # extra tries in one run for timeouts, resets, 5xx, 429
+# robots = true             # check robots.txt before fetching an article
+{fetch}
 [extract]
 # min_words = 30            # fewer words on the page: use the feed's own text instead
 
@@ -67,15 +70,29 @@ def source_block(name: str, url: str, **extra: str) -> str:
 
 
 def init_site(
-    site_dir: Path, *, title: str = "newsdesk", sources: str = EXAMPLE_SOURCE, force: bool = False
+    site_dir: Path,
+    *,
+    title: str = "newsdesk",
+    sources: str = EXAMPLE_SOURCE,
+    force: bool = False,
+    fetch: str = "",
 ) -> Path:
-    """Create ``site_dir`` with a commented ``newsdesk.toml``; returns the config path."""
+    """Create ``site_dir`` with a commented ``newsdesk.toml``; returns the config path.
+
+    Args:
+        site_dir: the folder to create.
+        title: the site title.
+        sources: ``[[sources]]`` blocks (the default is a commented example).
+        force: overwrite an existing ``newsdesk.toml``.
+        fetch: extra lines for the ``[fetch]`` table.
+    """
     site_dir = Path(site_dir)
     config = site_dir / CONFIG_FILE
     if config.exists() and not force:
         raise NewsdeskError(f"{config} already exists (use --force to overwrite it)")
     (site_dir / "content").mkdir(parents=True, exist_ok=True)
-    config.write_text(TEMPLATE.format(title=quote(title), sources=sources), encoding="utf-8")
+    text = TEMPLATE.format(title=quote(title), sources=sources, fetch=fetch)
+    config.write_text(text, encoding="utf-8")
     ignore = site_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text("public/\n.newsdesk/\nhugo.toml\n.hugo_build.lock\n", encoding="utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -25,6 +25,7 @@ class ParsedFeed:
     entries: list[FeedEntry]
     skipped: int = 0
     warnings: list[str] = field(default_factory=list)
+    ttl: str | None = None
 
 
 def _unwrap_redirect(link: str) -> str:
@@ -131,7 +132,8 @@ def parse_feed(
         )
         for entry in parsed.entries
     ]
-    return _keep_linked(plain_text(parsed.feed.get("title", "")), entries, url)
+    feed = _keep_linked(plain_text(parsed.feed.get("title", "")), entries, url)
+    return replace(feed, ttl=parsed.feed.get("ttl"))
 
 
 def _keep_linked(title: str, entries: list[FeedEntry], base: str) -> ParsedFeed:
@@ -148,6 +150,4 @@ def _keep_linked(title: str, entries: list[FeedEntry], base: str) -> ParsedFeed:
 
 
 def _with_link(entry: FeedEntry, link: str) -> FeedEntry:
-    from dataclasses import replace
-
     return replace(entry, link=link)

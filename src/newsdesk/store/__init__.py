@@ -1,6 +1,15 @@
 """Stage 5, store: the state database and the site lock."""
 
-from newsdesk.store.db import FAILED, NEW, PUBLISHED, SKIPPED, PendingItem, SourceStatus, Store
+from newsdesk.store.db import (
+    FAILED,
+    NEW,
+    PUBLISHED,
+    SKIPPED,
+    PendingItem,
+    SourceState,
+    SourceStatus,
+    Store,
+)
 from newsdesk.store.lock import site_lock
 
 __all__ = [
@@ -9,6 +18,7 @@ __all__ = [
     "PUBLISHED",
     "SKIPPED",
     "PendingItem",
+    "SourceState",
     "SourceStatus",
     "Store",
     "site_lock",

@@ -37,6 +37,16 @@ class PendingItem:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceState:
+    """What polling a source needs to remember between runs."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    next_poll_at: datetime | None = None
+    consecutive_failures: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class SourceStatus:
     """What ``newsdesk status`` shows for one source."""
 
@@ -46,6 +56,7 @@ class SourceStatus:
     last_status: int | None
     last_error: str | None
     consecutive_failures: int
+    next_poll_at: str | None
     seen: int
     new: int
     published: int
@@ -117,6 +128,18 @@ class Store:
 
     # -- sources ----------------------------------------------------------------------------
 
+    def source_state(self, name: str) -> SourceState:
+        """The conditional-GET validators, next poll time and failure count of a source."""
+        row = self.db.execute(
+            "SELECT etag, last_modified, next_poll_at, consecutive_failures FROM sources"
+            " WHERE name = ?",
+            (name,),
+        ).fetchone()
+        if row is None:
+            return SourceState()
+        when = datetime.fromisoformat(row[2]) if row[2] else None
+        return SourceState(row[0], row[1], when, row[3])
+
     def record_poll(
         self,
         name: str,
@@ -127,14 +150,25 @@ class Store:
         seen: int = 0,
         new: int = 0,
         feed_title: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        next_poll_at: datetime | None = None,
+        not_modified: bool = False,
     ) -> None:
-        """Remember the outcome of polling a source."""
+        """Remember the outcome of polling a source.
+
+        A failure keeps the last good counts and validators; a 304 keeps them too.
+        """
         now = utc_now()
-        failed = 1 if error else 0
+        keep = 1 if (error or not_modified) else 0
+        next_at = (
+            next_poll_at.astimezone(UTC).isoformat(timespec="seconds") if next_poll_at else None
+        )
         self.db.execute(
             """INSERT INTO sources (name, url, feed_title, last_poll_at, last_ok_at, last_status,
-                   last_error, last_seen, last_new, consecutive_failures)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   last_error, last_seen, last_new, consecutive_failures, etag, last_modified,
+                   next_poll_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (name) DO UPDATE SET
                    url = excluded.url,
                    feed_title = COALESCE(excluded.feed_title, sources.feed_title),
@@ -142,12 +176,54 @@ class Store:
                    last_ok_at = COALESCE(excluded.last_ok_at, sources.last_ok_at),
                    last_status = excluded.last_status,
                    last_error = excluded.last_error,
-                   last_seen = CASE WHEN excluded.last_error IS NULL
-                                    THEN excluded.last_seen ELSE sources.last_seen END,
+                   last_seen = CASE WHEN ? = 1 THEN sources.last_seen
+                                    ELSE excluded.last_seen END,
                    last_new = excluded.last_new,
                    consecutive_failures = CASE WHEN excluded.last_error IS NULL THEN 0
-                                          ELSE sources.consecutive_failures + 1 END""",
-            (name, url, feed_title, now, None if error else now, status, error, seen, new, failed),
+                                          ELSE sources.consecutive_failures + 1 END,
+                   etag = CASE WHEN ? = 1 THEN sources.etag ELSE excluded.etag END,
+                   last_modified = CASE WHEN ? = 1 THEN sources.last_modified
+                                        ELSE excluded.last_modified END,
+                   next_poll_at = excluded.next_poll_at""",
+            (
+                name,
+                url,
+                feed_title,
+                now,
+                None if error else now,
+                status,
+                error,
+                seen,
+                new,
+                1 if error else 0,
+                etag,
+                last_modified,
+                next_at,
+                keep,
+                keep,
+                keep,
+            ),
+        )
+
+    # -- robots.txt -------------------------------------------------------------------------
+
+    def robots(self, origin: str, max_age: float) -> tuple[int | None, str | None] | None:
+        """The stored robots.txt (status, text) of an origin if younger than ``max_age`` s."""
+        row = self.db.execute(
+            "SELECT fetched_at, status, body FROM robots WHERE origin = ?", (origin,)
+        ).fetchone()
+        if row is None:
+            return None
+        age = datetime.now(UTC) - datetime.fromisoformat(row[0])
+        return (row[1], row[2]) if age.total_seconds() < max_age else None
+
+    def save_robots(self, origin: str, status: int | None, text: str | None) -> None:
+        """Store an origin's robots.txt answer."""
+        self.db.execute(
+            """INSERT INTO robots (origin, fetched_at, status, body) VALUES (?, ?, ?, ?)
+               ON CONFLICT (origin) DO UPDATE SET fetched_at = excluded.fetched_at,
+                   status = excluded.status, body = excluded.body""",
+            (origin, utc_now(), status, text),
         )
 
     # -- items ------------------------------------------------------------------------------
@@ -270,12 +346,12 @@ class Store:
             row[0]: row
             for row in self.db.execute(
                 "SELECT name, url, last_poll_at, last_status, last_error, consecutive_failures,"
-                " last_seen FROM sources"
+                " last_seen, next_poll_at FROM sources"
             )
         }
         out = []
         for name in names:
-            row = rows.get(name, (name, "", None, None, None, 0, 0))
+            row = rows.get(name, (name, "", None, None, None, 0, 0, None))
             out.append(
                 SourceStatus(
                     name=name,
@@ -284,6 +360,7 @@ class Store:
                     last_status=row[3],
                     last_error=row[4],
                     consecutive_failures=row[5],
+                    next_poll_at=row[7],
                     seen=row[6],
                     new=counts.get((name, NEW), 0),
                     published=counts.get((name, PUBLISHED), 0),

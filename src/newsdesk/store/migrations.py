@@ -48,4 +48,18 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        "m002_polling",
+        [
+            # When a source may be polled again: Cache-Control max-age, RSS <ttl>, Retry-After
+            # or the backoff after failures.
+            "ALTER TABLE sources ADD COLUMN next_poll_at TEXT",
+            """CREATE TABLE robots (
+                origin TEXT PRIMARY KEY,
+                fetched_at TEXT NOT NULL,
+                status INTEGER,
+                body TEXT
+            )""",
+        ],
+    ),
 ]

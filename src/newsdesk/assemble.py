@@ -1,0 +1,65 @@
+"""From a feed entry and its page's extraction to an Article: the feed's title and date win,
+and the feed's own text is the fallback when the page gives too little."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from newsdesk.config import Config, SourceConfig
+from newsdesk.errors import ExtractionFailed, FetchError
+from newsdesk.extraction import parse_html
+from newsdesk.extraction.blocks import collect_blocks
+from newsdesk.extraction.cleanup import clean_blocks
+from newsdesk.models import Article, Block, Extracted, FeedEntry, Page
+from newsdesk.urls import canonical_url
+
+
+def feed_blocks(entry: FeedEntry) -> list[Block]:
+    """The feed entry's own content or summary as blocks (the fallback text)."""
+    if not entry.content_html.strip():
+        return []
+    tree = parse_html(f"<html><body>{entry.content_html}</body></html>")
+    body = tree.find("body")
+    return clean_blocks(collect_blocks(body if body is not None else tree), entry.title)
+
+
+def build_article(
+    cfg: Config,
+    source: SourceConfig,
+    *,
+    item_id: str,
+    url: str,
+    entry: FeedEntry,
+    page: Page | None,
+    extracted: Extracted | None,
+    page_error: FetchError | None,
+) -> Article:
+    """Assemble the Article; raise ExtractionFailed when there is no text to publish."""
+    blocks = list(extracted.blocks) if extracted else []
+    words = extracted.word_count if extracted else 0
+    if words < cfg.extract.min_words:
+        fallback = feed_blocks(entry)
+        if sum(len(b.text.split()) for b in fallback) > words:
+            blocks = fallback
+    if not blocks:
+        why = f"page failed ({page_error})" if page_error else "the page has no article text"
+        raise ExtractionFailed(f"{why} and the feed entry has no content")
+    title = entry.title or (extracted.title if extracted else "")
+    if not title:
+        raise ExtractionFailed("no title in the feed entry or the page")
+    blocks = clean_blocks(blocks, title)  # the feed's headline may differ from the page's
+    if not blocks:
+        raise ExtractionFailed("the article text is only its headline")
+    published = entry.published or (extracted.date if extracted else None)
+    return Article(
+        id=item_id,
+        url=canonical_url(page.url) if page is not None else url,
+        source=source.name,
+        title=title,
+        blocks=tuple(blocks),
+        published=published or datetime.now(UTC),
+        authors=entry.authors or (extracted.authors if extracted else ()),
+        image=(extracted.image if extracted else "") or (entry.image or ""),
+        description=extracted.description if extracted else "",
+        language=extracted.language if extracted else "",
+    )

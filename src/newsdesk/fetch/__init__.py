@@ -1,0 +1,6 @@
+"""Stage 2, fetch: polite concurrent HTTP with hard limits, and robots.txt."""
+
+from newsdesk.fetch.charset import decode_html
+from newsdesk.fetch.client import Fetcher, Response, retry_after_seconds
+
+__all__ = ["Fetcher", "Response", "decode_html", "retry_after_seconds"]

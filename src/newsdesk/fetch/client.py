@@ -1,0 +1,200 @@
+"""The HTTP client: polite, bounded, retrying.
+
+At most ``concurrency`` requests are in flight, at most ``per_host`` to one host, and requests to
+one host start at least ``min_delay`` seconds apart. Every attempt has a total deadline (a
+server that dribbles bytes cannot hold a worker), a size cap that also bounds decompression, and
+a redirect limit; the final URL after redirects is kept. Transient failures (connection errors,
+timeouts, 5xx, 429) are retried with exponential backoff and jitter; a ``Retry-After`` cools the
+host down for everyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from urllib.parse import urlsplit
+
+import httpx
+
+from newsdesk.config import FetchConfig
+from newsdesk.errors import FetchError
+from newsdesk.fetch.charset import decode_html
+from newsdesk.fetch.decompress import BoundedDecoder
+from newsdesk.fetch.gate import HostGate
+from newsdesk.models import Page
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
+_TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A completed HTTP response, body read in full (within the size cap)."""
+
+    url: str
+    status: int
+    headers: httpx.Headers
+    content: bytes
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower-case."""
+        value: str = self.headers.get("content-type", "")
+        return value.split(";")[0].strip().lower()
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, float(when.timestamp()) - time.time())
+
+
+def _plain(exc: httpx.TransportError) -> str:
+    text = str(exc) or type(exc).__name__
+    lowered = text.lower()
+    for needle, words in (
+        ("connection refused", "connection refused"),
+        ("name or service not known", "host name not found"),
+        ("nodename nor servname", "host name not found"),
+        ("temporary failure in name resolution", "host name lookup failed"),
+        ("reset by peer", "connection reset by the server"),
+        ("server disconnected", "the server closed the connection mid-response"),
+        ("incomplete", "the server closed the connection mid-response"),
+        ("certificate", "TLS certificate problem"),
+    ):
+        if needle in lowered:
+            return words
+    return text
+
+
+class Fetcher:
+    """An async HTTP client with per-host limits; use as ``async with Fetcher(cfg) as f``."""
+
+    def __init__(self, cfg: FetchConfig, transport: httpx.AsyncBaseTransport | None = None):
+        self.cfg = cfg
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": cfg.user_agent_header, "Accept-Encoding": "gzip, deflate"},
+            follow_redirects=True,
+            max_redirects=cfg.max_redirects,
+            timeout=httpx.Timeout(cfg.timeout),
+            limits=httpx.Limits(max_connections=cfg.concurrency),
+            transport=transport,
+        )
+        self._slots = asyncio.Semaphore(cfg.concurrency)
+        self._gates: defaultdict[str, HostGate] = defaultdict(
+            lambda: HostGate(cfg.per_host, cfg.min_delay)
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._client.aclose()
+
+    def gate(self, host: str) -> HostGate:
+        """The politeness gate of ``host`` (robots.txt's Crawl-delay adjusts it)."""
+        return self._gates[host.lower()]
+
+    async def get(
+        self, url: str, *, headers: dict[str, str] | None = None, retries: int | None = None
+    ) -> Response:
+        """GET ``url``, retrying transient failures; raise FetchError when it cannot be had.
+
+        A 304 Not Modified is returned, not raised, for conditional requests.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(f"not an http(s) URL: {url!r}")
+        gate = self.gate(parts.hostname)
+        tries = (self.cfg.retries if retries is None else retries) + 1
+        for attempt in range(tries):
+            try:
+                async with self._slots, gate:
+                    return await self._attempt(url, headers or {})
+            except FetchError as exc:
+                if exc.retry_after is not None:
+                    gate.cool_down(min(exc.retry_after, self.cfg.max_retry_wait))
+                last = attempt == tries - 1
+                wait = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
+                if not exc.transient or last or wait > self.cfg.max_retry_wait:
+                    raise
+            await asyncio.sleep(wait)  # backoff between tries of one request
+        raise AssertionError("unreachable")
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.cfg.backoff * 2.0**attempt
+        return min(base + random.uniform(0, base), self.cfg.max_retry_wait)
+
+    async def _attempt(self, url: str, headers: dict[str, str]) -> Response:
+        try:
+            async with asyncio.timeout(self.cfg.timeout):
+                return await self._request(url, headers)
+        except TimeoutError:
+            raise FetchError(f"timed out after {self.cfg.timeout:g}s", transient=True) from None
+        except httpx.TooManyRedirects:
+            raise FetchError(f"more than {self.cfg.max_redirects} redirects") from None
+        except httpx.UnsupportedProtocol as exc:
+            raise FetchError(f"redirected to a non-http(s) URL: {exc}") from None
+        except httpx.TimeoutException:
+            raise FetchError(f"timed out after {self.cfg.timeout:g}s", transient=True) from None
+        except httpx.TransportError as exc:
+            raise FetchError(f"connection failed: {_plain(exc)}", transient=True) from None
+
+    async def _request(self, url: str, headers: dict[str, str]) -> Response:
+        async with self._client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            if status >= 400:
+                raise FetchError(
+                    f"HTTP {status} {response.reason_phrase}".strip(),
+                    status=status,
+                    transient=status in _TRANSIENT_STATUS,
+                    retry_after=retry_after_seconds(response.headers.get("retry-after"))
+                    if status in (429, 503)
+                    else None,
+                )
+            if status == 304:
+                return Response(str(response.url), status, response.headers, b"")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.cfg.max_bytes:
+                raise FetchError(
+                    f"response too large ({declared} bytes, limit {self.cfg.max_bytes})",
+                    status=status,
+                )
+            decoder = BoundedDecoder(
+                response.headers.get("content-encoding", ""), self.cfg.max_bytes
+            )
+            chunks: list[bytes] = []
+            async for raw in response.aiter_raw():
+                chunks.append(decoder.feed(raw))
+            chunks.append(decoder.flush())
+            return Response(str(response.url), status, response.headers, b"".join(chunks))
+
+    async def get_page(self, url: str) -> Page:
+        """GET an article page and decode it; non-HTML answers (PDF, images) fail."""
+        response = await self.get(url, headers={"Accept": "text/html,application/xhtml+xml"})
+        if response.content_type not in _HTML_TYPES:
+            raise FetchError(f"not an HTML page ({response.content_type})", status=response.status)
+        html = decode_html(response.content, response.headers.get("content-type", ""))
+        return Page(
+            url=response.url,
+            status=response.status,
+            html=html,
+            content_type=response.content_type or "text/html",
+        )

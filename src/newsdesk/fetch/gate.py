@@ -1,0 +1,42 @@
+"""Per-host politeness: at most N requests at once, a minimum delay between request starts,
+and a cool-down when a host says Retry-After."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from types import TracebackType
+
+
+class HostGate:
+    """Admission control for one host; use as ``async with gate:`` around a request."""
+
+    def __init__(self, concurrency: int, min_delay: float):
+        self._slots = asyncio.Semaphore(concurrency)
+        self.min_delay = min_delay
+        self._next_start = 0.0
+        self._not_before = 0.0
+
+    def cool_down(self, seconds: float) -> None:
+        """Start no request to this host for ``seconds`` (a 429/503 Retry-After)."""
+        self._not_before = max(self._not_before, time.monotonic() + seconds)
+
+    async def __aenter__(self) -> HostGate:
+        await self._slots.acquire()
+        try:
+            while True:
+                now = time.monotonic()
+                start = max(self._next_start, self._not_before)
+                if start <= now:
+                    break
+                await asyncio.sleep(start - now)  # politeness spacing, not synchronisation
+            self._next_start = now + self.min_delay
+        except BaseException:
+            self._slots.release()
+            raise
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._slots.release()

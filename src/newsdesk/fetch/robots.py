@@ -1,0 +1,85 @@
+"""robots.txt for article fetches (RFC 9309), fetched once per origin and cached.
+
+A 4xx answer means no rules (everything allowed); a 5xx answer or a network failure means
+"assume disallowed" until it can be read. Crawl-delay slows the host's gate down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+from newsdesk.errors import FetchError
+from newsdesk.fetch.client import Fetcher
+
+AGENT = "newsdesk"
+MAX_CRAWL_DELAY = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsRules:
+    """The parsed rules of one origin; ``text`` is None when there are none to follow."""
+
+    status: int | None
+    text: str | None
+
+    def parser(self) -> RobotFileParser | None:
+        """A parser for the rules, or None for "everything allowed"."""
+        if self.text is None:
+            return None
+        parser = RobotFileParser()
+        parser.parse(self.text.splitlines())
+        return parser
+
+
+Loader = Callable[[str], Awaitable[RobotsRules | None]]
+Saver = Callable[[str, RobotsRules], None]
+
+
+class Robots:
+    """Answers "may newsdesk fetch this URL?" with one robots.txt request per origin."""
+
+    def __init__(self, fetcher: Fetcher, load: Loader | None = None, save: Saver | None = None):
+        self.fetcher = fetcher
+        self._load = load
+        self._save = save
+        self._origins: dict[str, asyncio.Task[RobotFileParser | None | FetchError]] = {}
+
+    async def check(self, url: str) -> None:
+        """Raise FetchError when robots.txt disallows ``url`` or cannot be read (5xx)."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        task = self._origins.get(origin)
+        if task is None:
+            task = asyncio.ensure_future(self._rules(origin))
+            self._origins[origin] = task
+        rules = await task
+        if isinstance(rules, FetchError):
+            raise rules
+        if rules is not None and not rules.can_fetch(AGENT, url):
+            raise FetchError("blocked by robots.txt")
+
+    async def _rules(self, origin: str) -> RobotFileParser | None | FetchError:
+        rules = await self._load(origin) if self._load else None
+        if rules is None:
+            try:
+                response = await self.fetcher.get(f"{origin}/robots.txt", retries=1)
+                text = response.content.decode("utf-8", errors="replace")
+                rules = RobotsRules(response.status, text)
+            except FetchError as exc:
+                if exc.status is not None and 400 <= exc.status < 500:
+                    rules = RobotsRules(exc.status, None)
+                else:
+                    return FetchError(f"robots.txt could not be read ({exc})", transient=True)
+            if self._save:
+                self._save(origin, rules)
+        parser = rules.parser()
+        if parser is not None:
+            delay = parser.crawl_delay(AGENT)
+            if delay:
+                gate = self.fetcher.gate(urlsplit(origin).hostname or "")
+                gate.min_delay = max(gate.min_delay, min(float(delay), MAX_CRAWL_DELAY))
+        return parser
