@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 REFERENCE_PATH = (
@@ -12,7 +13,9 @@ REFERENCE_PATH = (
 )
 
 
-def write_site(site: Path, sources: list[dict[str, str]], **sections: dict[str, object]) -> Path:
+def write_site(
+    site: Path, sources: Sequence[Mapping[str, object]], **sections: Mapping[str, object]
+) -> Path:
     """Create ``site/newsdesk.toml`` with the given sources and extra sections."""
     import json
 

@@ -53,7 +53,9 @@ def test_at_most_per_host_requests_at_once(server: LocalServer) -> None:
 
 def test_user_agent_is_honest_and_configurable(server: LocalServer) -> None:
     url = server.add("/ua", "<html></html>")
-    cfg = FetchConfig(user_agent="newsdesk-test/1.0", contact="https://example.test/bot", min_delay=0)
+    cfg = FetchConfig(
+        user_agent="newsdesk-test/1.0", contact="https://example.test/bot", min_delay=0
+    )
 
     async def go() -> None:
         async with Fetcher(cfg) as fetcher:

@@ -64,8 +64,21 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, float(when.timestamp()) - time.time())
 
 
+_BY_TYPE: tuple[tuple[type[httpx.TransportError], str], ...] = (
+    (httpx.ReadError, "the connection was reset or closed mid-response"),
+    (httpx.WriteError, "the connection was reset while sending the request"),
+    (httpx.RemoteProtocolError, "the server broke the HTTP protocol"),
+    (httpx.ConnectError, "could not connect"),
+    (httpx.ProxyError, "the proxy refused the request"),
+)
+
+
 def _plain(exc: httpx.TransportError) -> str:
-    text = str(exc) or type(exc).__name__
+    text = str(exc)
+    if not text:
+        return next(
+            (words for kind, words in _BY_TYPE if isinstance(exc, kind)), type(exc).__name__
+        )
     lowered = text.lower()
     for needle, words in (
         ("connection refused", "connection refused"),

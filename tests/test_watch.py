@@ -1,0 +1,68 @@
+"""`newsdesk watch` as a real process: publishes new items, rebuilds, stops on SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.helpers import write_site
+from tests.pages import investing_current_page, investing_feed
+from tests.server import LocalServer
+
+TEXT = "Shipping rates eased for a third week as new vessels joined the busiest routes. " * 5
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_watch_publishes_rebuilds_and_stops_cleanly(tmp_path: Path, server: LocalServer) -> None:
+    items = [
+        {
+            "title": "First story",
+            "date": "2026-11-20 10:00:00",
+            "link": server.add("/a", investing_current_page("First story", [("p", TEXT)])),
+        }
+    ]
+    feed = server.add("/feed.rss", investing_feed(items), Content_Type="application/rss+xml")
+    site = write_site(
+        tmp_path / "site",
+        [{"name": "wire", "url": feed}],
+        watch={"interval": "0.5s", "debounce": 0, "jitter": 0},
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "watch", "--site", str(site)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        posts = site / "content" / "posts"
+        index = site / "public" / "index.html"
+        _wait_for(lambda: index.exists() and "First story" in index.read_text(), 60, "first build")
+        items.append(
+            {
+                "title": "Second story",
+                "date": "2026-11-20 11:00:00",
+                "link": server.add(
+                    "/b", investing_current_page("Second story", [("p", TEXT[::-1])])
+                ),
+            }
+        )
+        server.add("/feed.rss", investing_feed(items), Content_Type="application/rss+xml")
+        _wait_for(lambda: "Second story" in index.read_text(), 60, "the rebuild")
+        assert len(list(posts.glob("*.md"))) == 2
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "stopped after" in err
