@@ -27,9 +27,20 @@ def _entry(link: str, source: str = "s", guid: str | None = None) -> FeedEntry:
 def test_migrations_apply_once(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     with Store(path) as store:
-        assert store.migrations() == ["m001_initial", "m002_polling"]
+        assert store.migrations() == ["m001_initial", "m002_polling", "m003_words"]
     with Store(path) as store:  # reopening applies nothing twice
-        assert store.migrations() == ["m001_initial", "m002_polling"]
+        assert store.migrations() == ["m001_initial", "m002_polling", "m003_words"]
+
+
+def test_a_source_whose_text_collapses_is_flagged(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        for n in range(30):
+            url = f"https://x.test/{n}"
+            store.register(item_id(url), url, _entry(url))
+            store.mark_published(
+                item_id(url), path=f"p/{n}.md", final_url=url, words=600 if n < 20 else 40
+            )
+        assert store.shrinking_sources(["s"]) == {"s": (600, 40)}
 
 
 def test_register_is_once_per_url_and_per_guid(tmp_path: Path) -> None:

@@ -152,7 +152,14 @@ def status(site: SiteOption = Path(".")) -> None:
     with Store(state_path(site)) as store:
         rows = store.source_status([s.name for s in cfg.sources])
         failures = {s.name: store.last_errors(s.name, 3) for s in cfg.sources}
+        shrinking = store.shrinking_sources([s.name for s in cfg.sources])
     console.print(status_table(rows))
+    for name, (before, now) in shrinking.items():
+        console.print(
+            f"  [red]{name}[/red]: extracted text shrank from about {before} to {now} words per "
+            "post; the page layout or a site rule may have changed",
+            highlight=False,
+        )
     for name, items in failures.items():
         for url, reason in items:
             console.print(

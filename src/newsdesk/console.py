@@ -119,4 +119,4 @@ def status_table(rows: Sequence[SourceStatus]) -> Table:
 
 
 def _when(iso: str | None) -> str:
-    return (iso or "never").replace("T", " ").removesuffix("+00:00")
+    return (iso or "never").replace("T", " ")[:19]

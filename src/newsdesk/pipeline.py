@@ -323,7 +323,8 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
         )
         _count(ctx, source.name, item.url, str(exc), "retry" if status == NEW else "failed")
         return
-    ctx.store.mark_published(item.id, path=path, final_url=article.url)
+    words = sum(len(block.text.split()) for block in article.blocks)
+    ctx.store.mark_published(item.id, path=path, final_url=article.url, words=words)
     ctx.report.written.append(path)
     result.published += 1
     log.info("published %s", path, extra=extra)

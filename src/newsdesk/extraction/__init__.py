@@ -7,6 +7,7 @@ cleans the result of boilerplate. It is the function behind ``newsdesk extract``
 from __future__ import annotations
 
 import json
+import re
 from copy import deepcopy
 from datetime import datetime
 from typing import Any, cast
@@ -19,6 +20,7 @@ from newsdesk.extraction.blocks import collect_blocks, drop, inline_text
 from newsdesk.extraction.cleanup import clean_blocks
 from newsdesk.extraction.generic import trafilatura_blocks
 from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
+from newsdesk.extraction.readable import second_opinion
 from newsdesk.extraction.rules import SiteRule, rule_for
 from newsdesk.models import Block, Extracted
 
@@ -73,6 +75,38 @@ def _by_rule(rule: SiteRule, tree: etree._Element, url: str, meta: PageMeta) -> 
     )
 
 
+_LEAD_TAGS = ("p", "div", "h2", "span", "section", "strong")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def recover_lead(tree: etree._Element, blocks: list[Block], description: str) -> list[Block]:
+    """Put back the standfirst when the main-text pass left it out.
+
+    Many pages show their summary (the meta description) as a visible lead above the body,
+    outside the container that extractors pick; it is part of the article.
+    """
+    want = _words(description)
+    if len(want) < 8 or not blocks:
+        return blocks
+    body_words = " ".join(_words(" ".join(b.text for b in blocks[:3])))
+    if " ".join(want[:8]) in body_words:
+        return blocks
+    for element in tree.iter(*_LEAD_TAGS):
+        if element.xpath("ancestor::head or ancestor::script or ancestor::nav or ancestor::footer"):
+            continue
+        text = inline_text(element)
+        got = _words(text)
+        # The visible lead is the description, sometimes shortened or with a prefix.
+        if len(got) < 8 or len(got) > 2 * len(want):
+            continue
+        if " ".join(want[:8]) in " ".join(got) and len(set(got) & set(want)) >= 0.8 * len(set(got)):
+            return [Block("p", text), *blocks]
+    return blocks
+
+
 def extract(html: str, url: str = "") -> Extracted:
     """Extract the main text and metadata of an article page.
 
@@ -92,6 +126,11 @@ def extract(html: str, url: str = "") -> Extracted:
             result = None
     if result is None:
         blocks = clean_blocks(trafilatura_blocks(html, url), meta.title)
+        method = "trafilatura"
+        other = second_opinion(html, url, blocks)
+        if other is not None:
+            blocks, method = clean_blocks(other, meta.title), "readability"
+        blocks = recover_lead(tree, blocks, meta.description)
         result = Extracted(
             blocks=tuple(blocks),
             title=meta.title,
@@ -100,7 +139,7 @@ def extract(html: str, url: str = "") -> Extracted:
             image=meta.image,
             language=meta.language,
             description=meta.description,
-            method="trafilatura",
+            method=method,
         )
     return result
 

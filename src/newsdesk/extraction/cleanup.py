@@ -26,6 +26,11 @@ _WHOLE = re.compile(
 _SHORT_PREFIX = re.compile(
     r"^(read more|read also|also read|more:|related:|see also|sign up|subscribe|newsletter"
     r"|3rd party ad|third[- ]party ad|sponsored content|remove ads|continue reading"
+    r"|read next|up next|watch:|lesedauer|lesezeit|reading time|get in touch with"
+    r"|join (our|the) (commenting|conversation|discussion)|story continues below"
+    r"|advertisement|anzeige|hace \d+ (horas?|minutos?)|hace una hora|kilde:|quelle:"
+    r"|mehr zum thema|auch interessant|das könnte sie auch interessieren|lesen sie auch"
+    r"|weiterlesen|zum thema|more from|recommended stories|you may also like|most read"
     r"|click here|tap here|follow us|join us on|get the latest|download (our|the) app"
     r"|we use cookies|this (web)?site uses cookies|by (clicking|continuing|using) (this|our)"
     r"|this article was generated with the support of ai|this article was (written|produced)"
@@ -80,7 +85,9 @@ def clean_blocks(blocks: list[Block], title: str = "") -> list[Block]:
             in_furniture_list = block.kind == "h" or len(block.text.split()) <= 4
             continue
         key = _normal(block.text).casefold()
-        if key in seen and len(block.text.split()) > 3:
+        # A short block seen before is a pull quote or a repeated caption; long paragraphs
+        # that repeat are left alone (they are rare, and dropping one loses text).
+        if key in seen and 3 < len(block.text.split()) <= 25:
             continue
         seen.add(key)
         kept.append(block)
@@ -89,6 +96,6 @@ def clean_blocks(blocks: list[Block], title: str = "") -> list[Block]:
     # Copyright and credit lines are often glued to the end: "© Reuters." as its own block.
     while kept and kept[-1].kind != "h" and re.match(r"^(©|\(c\))", _normal(kept[-1].text), re.I):
         kept.pop()
-    while kept and kept[-1].kind == "h":
+    while len(kept) > 1 and kept[-1].kind == "h" and any(b.kind != "h" for b in kept):
         kept.pop()
     return kept

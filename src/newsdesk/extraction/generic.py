@@ -14,38 +14,59 @@ def _text(element: etree._Element) -> str:
     return squash(text_of(element, " "))
 
 
+def _link_only(element: etree._Element) -> bool:
+    """All the words of a short block are link text: a "related story", not prose."""
+    words = len(_text(element).split())
+    if not words or words > 25:
+        return False
+    linked = sum(len(_text(ref).split()) for ref in element.iter("ref"))
+    return linked >= words
+
+
 def _blocks(main: etree._Element) -> list[Block]:
     blocks: list[Block] = []
+    if main.text and main.text.strip():
+        blocks.append(Block("p", squash(main.text)))
     for element in main:
-        tag = element.tag
-        if tag == "p":
-            text = _text(element)
-            if text:
-                blocks.append(Block("p", text))
-        elif tag == "head":
-            text = _text(element)
-            if text:
-                blocks.append(Block("h", text))
-        elif tag == "list":
-            blocks.extend(Block("li", t) for item in element.iter("item") if (t := _text(item)))
-        elif tag == "quote":
-            text = _text(element)
-            if text:
-                blocks.append(Block("quote", text))
-        elif tag == "code":
-            text = text_of(element).strip("\n")
-            if text.strip():
-                blocks.append(Block("pre", text))
-        elif tag == "table":
-            for row in element.iter("row"):
-                cells = [_text(cell) for cell in row.iter("cell")]
-                if any(cells):
-                    blocks.append(Block("p", " | ".join(c for c in cells if c)))
-        else:
-            text = _text(element)
-            if text:
-                blocks.append(Block("p", text))
+        _element_blocks(element, blocks)
+        if element.tail and element.tail.strip():  # loose text between blocks
+            blocks.append(Block("p", squash(element.tail)))
     return blocks
+
+
+def _element_blocks(element: etree._Element, blocks: list[Block]) -> None:
+    tag = element.tag
+    if tag == "p":
+        text = _text(element)
+        if text and not _link_only(element):
+            blocks.append(Block("p", text))
+    elif tag == "head":
+        text = _text(element)
+        if text:
+            blocks.append(Block("h", text))
+    elif tag == "list":
+        blocks.extend(
+            Block("li", t)
+            for item in element.iter("item")
+            if (t := _text(item)) and not _link_only(item)
+        )
+    elif tag == "quote":
+        text = _text(element)
+        if text:
+            blocks.append(Block("quote", text))
+    elif tag == "code":
+        text = text_of(element).strip("\n")
+        if text.strip():
+            blocks.append(Block("pre", text))
+    elif tag == "table":
+        for row in element.iter("row"):
+            cells = [_text(cell) for cell in row.iter("cell")]
+            if any(cells):
+                blocks.append(Block("p", " | ".join(c for c in cells if c)))
+    else:
+        text = _text(element)
+        if text:
+            blocks.append(Block("p", text))
 
 
 def trafilatura_blocks(html: str, url: str = "") -> list[Block]:
@@ -59,7 +80,7 @@ def trafilatura_blocks(html: str, url: str = "") -> list[Block]:
         include_tables=True,
         include_images=False,
         include_formatting=False,
-        include_links=False,
+        include_links=True,  # to tell link lists ("related stories") from prose
         deduplicate=False,
     )
     if not result:

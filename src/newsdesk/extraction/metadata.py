@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from newsdesk.extraction.blocks import text_of
+from newsdesk.extraction.titles import choose_title
 from newsdesk.sources.dates import parse_date
 from newsdesk.sources.text import plain_text, squash
 from newsdesk.urls import is_http_url
@@ -222,12 +223,17 @@ def page_metadata(tree: etree._Element, url: str = "") -> PageMeta:
     """Collect title, authors, date, lead image, description and language from a page."""
     ld = json_ld_article(tree)
     meta = _meta(tree)
-    title = plain_text(str(ld.get("headline") or "")) or plain_text(
-        meta.get("og:title") or meta.get("twitter:title") or ""
-    )
-    if not title:
-        h1 = tree.find(".//h1")
-        title = squash(text_of(h1)) if h1 is not None else ""
+    head_title = tree.find(".//title")
+    meta_titles = [
+        plain_text(str(ld.get("headline") or "")),
+        plain_text(meta.get("og:title") or ""),
+        plain_text(meta.get("twitter:title") or ""),
+        squash(text_of(head_title)) if head_title is not None else "",
+    ]
+    publisher = ld.get("publisher")
+    site_names = [meta.get("og:site_name") or "", meta.get("application-name") or ""]
+    site_names += _names(publisher)
+    title = choose_title(tree, meta_titles, site_names)
     date = parse_date(str(ld.get("datePublished") or ""))
     for key in _DATE_META:
         if date is not None:

@@ -15,9 +15,13 @@ _MOJIBAKE = re.compile(
 )
 
 
+_INVISIBLE = str.maketrans("", "", "\u00ad\u200b\u2060\ufeff")
+
+
 def squash(text: str) -> str:
-    """Collapse runs of whitespace (newlines, tabs, no-break spaces) to one space and trim."""
-    return _SPACE.sub(" ", text).strip()
+    """Collapse runs of whitespace (newlines, tabs, no-break spaces) to one space and trim;
+    drop soft hyphens and zero-width spaces."""
+    return _SPACE.sub(" ", text.translate(_INVISIBLE)).strip()
 
 
 def fix_mojibake(text: str) -> str:

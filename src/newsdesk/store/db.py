@@ -23,7 +23,7 @@ NEW, PUBLISHED, FAILED, SKIPPED = "new", "published", "failed", "skipped"
 
 def utc_now() -> str:
     """The current time as ISO 8601 UTC text, the format of every timestamp in the store."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,14 +289,39 @@ class Store:
         )
         return None
 
-    def mark_published(self, item_id: str, *, path: str, final_url: str) -> None:
+    def mark_published(
+        self, item_id: str, *, path: str, final_url: str, words: int | None = None
+    ) -> None:
         """The post file is on disk: the item is done for good."""
         now = utc_now()
         self.db.execute(
             """UPDATE items SET status = ?, reason = NULL, path = ?, final_url = ?,
-                   updated_at = ?, published_at = ? WHERE id = ?""",
-            (PUBLISHED, path, final_url, now, now, item_id),
+                   updated_at = ?, published_at = ?, words = ? WHERE id = ?""",
+            (PUBLISHED, path, final_url, now, now, words, item_id),
         )
+
+    def shrinking_sources(
+        self, names: list[str], recent: int = 10, before: int = 50, ratio: float = 0.4
+    ) -> dict[str, tuple[int, int]]:
+        """Sources whose recent posts are much shorter than before (a site rule that broke):
+        name -> (median words before, median words now)."""
+        flagged: dict[str, tuple[int, int]] = {}
+        for name in names:
+            words = [
+                row[0]
+                for row in self.db.execute(
+                    "SELECT words FROM items WHERE source = ? AND status = ? AND words IS NOT NULL"
+                    " ORDER BY published_at DESC, id DESC LIMIT ?",
+                    (name, PUBLISHED, recent + before),
+                )
+            ]
+            now, earlier = sorted(words[:recent]), sorted(words[recent:])
+            if len(now) < recent or len(earlier) < recent:
+                continue
+            median_now, median_before = now[len(now) // 2], earlier[len(earlier) // 2]
+            if median_now < ratio * median_before:
+                flagged[name] = (median_before, median_now)
+        return flagged
 
     def mark_failed(self, item_id: str, reason: str, *, retry: bool, max_attempts: int) -> str:
         """Count a failed attempt. A retryable failure leaves the item new until

@@ -62,4 +62,11 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        "m003_words",
+        [
+            # Words in each published post, to notice a source whose extraction collapsed.
+            "ALTER TABLE items ADD COLUMN words INTEGER",
+        ],
+    ),
 ]

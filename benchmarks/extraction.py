@@ -1,0 +1,124 @@
+"""Extraction quality: newsdesk vs bare trafilatura vs readability-lxml on ../shared/corpus.
+
+    .venv/bin/python benchmarks/extraction.py                     # every set
+    .venv/bin/python benchmarks/extraction.py --sets fundus newspaper4k --limit 50
+
+Prints per set and extractor: main-text precision / recall / F1 (4-token shingles, see
+tests/scoring.py), title exact-match rate, date-correct rate, author match rate, empty outputs
+and milliseconds per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import lxml.html  # noqa: E402
+import trafilatura  # noqa: E402
+from tests.scoring import (  # noqa: E402
+    Case,
+    SetScore,
+    authors_ok,
+    date_ok,
+    load_cases,
+    title_ok,
+)
+
+import newsdesk  # noqa: E402
+from newsdesk.extraction.blocks import text_of  # noqa: E402
+from newsdesk.sources.dates import parse_date  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+SETS = ("fundus", "newspaper4k", "readability", "trafilatura", "goose3", "postlight")
+Result = tuple[str, str, datetime | None, tuple[str, ...]]
+
+
+def run_newsdesk(html: str, url: str) -> Result:
+    result = newsdesk.extract(html, url)
+    return result.text, result.title, result.date, result.authors
+
+
+def run_trafilatura(html: str, url: str) -> Result:
+    doc: Any = trafilatura.bare_extraction(html, url=url or None, with_metadata=True)
+    if doc is None:
+        return "", "", None, ()
+    authors = tuple(a.strip() for a in (doc.author or "").split(";") if a.strip())
+    return doc.text or "", doc.title or "", parse_date(doc.date), authors
+
+
+def run_readability(html: str, url: str) -> Result:
+    from readability import Document
+
+    try:
+        doc = Document(html, url=url or None)
+        summary = doc.summary(html_partial=True)
+        text = text_of(lxml.html.fromstring(summary), " ") if summary.strip() else ""
+        return text, doc.short_title() or "", None, ()
+    except Exception:  # noqa: BLE001 - readability raises on odd pages; count it as empty
+        return "", "", None, ()
+
+
+EXTRACTORS = {
+    "newsdesk": run_newsdesk,
+    "trafilatura": run_trafilatura,
+    "readability": run_readability,
+}
+
+
+def score(cases: list[Case], extractor: str) -> SetScore:
+    """Run one extractor over the cases and score it."""
+    total = SetScore()
+    function = EXTRACTORS[extractor]
+    for case in cases:
+        started = time.perf_counter()
+        text, title, date, authors = function(case.html, case.url)
+        total.seconds += time.perf_counter() - started
+        total.add_text(case, text)
+        for values, ok in (
+            (total.titles, title_ok(case, title)),
+            (total.dates, date_ok(case, date)),
+            (total.authors, authors_ok(case, authors)),
+        ):
+            if ok is not None:
+                values.append(ok)
+    return total
+
+
+def _pct(value: float | None) -> str:
+    return "    -" if value is None else f"{value * 100:5.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
+    parser.add_argument("--limit", type=int, default=None, help="pages per set")
+    parser.add_argument("--extractors", nargs="+", default=list(EXTRACTORS), choices=EXTRACTORS)
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        sys.exit(f"{CORPUS} is missing: the benchmark needs ../shared/corpus")
+    warnings.filterwarnings("ignore")
+    print(
+        f"{'set':<12} {'extractor':<12} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} "
+        f"{'title%':>6} {'date%':>6} {'auth%':>6} {'empty':>5} {'ms/page':>8}"
+    )
+    for name in args.sets:
+        cases = list(load_cases(CORPUS, (name,), args.limit))
+        for extractor in args.extractors:
+            s = score(cases, extractor)
+            print(
+                f"{name:<12} {extractor:<12} {s.pages:>5} {s.p:6.3f} {s.r:6.3f} {s.f1:6.3f} "
+                f"{_pct(s.rate(s.titles))} {_pct(s.rate(s.dates))} "
+                f"{_pct(s.rate(s.authors))} {s.empty:>5} {s.seconds / max(s.pages, 1) * 1000:8.1f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
