@@ -18,11 +18,12 @@ from lxml import etree
 
 from newsdesk.extraction.blocks import collect_blocks, drop, inline_text
 from newsdesk.extraction.cleanup import clean_blocks
-from newsdesk.extraction.generic import trafilatura_blocks
+from newsdesk.extraction.generic import trafilatura_extract
 from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
 from newsdesk.extraction.readable import second_opinion
 from newsdesk.extraction.rules import SiteRule, rule_for
 from newsdesk.models import Block, Extracted
+from newsdesk.sources.dates import parse_date
 
 __all__ = ["extract", "extracted_json", "parse_html"]
 
@@ -125,17 +126,19 @@ def extract(html: str, url: str = "") -> Extracted:
         if result.word_count < _MIN_RULE_WORDS:
             result = None
     if result is None:
-        blocks = clean_blocks(trafilatura_blocks(html, url), meta.title)
+        generic = trafilatura_extract(html, url)
+        blocks = clean_blocks(generic.blocks, meta.title)
         method = "trafilatura"
         other = second_opinion(html, url, blocks)
         if other is not None:
             blocks, method = clean_blocks(other, meta.title), "readability"
         blocks = recover_lead(tree, blocks, meta.description)
+        authors = meta.authors or tuple(a.strip() for a in generic.author.split(";") if a.strip())
         result = Extracted(
             blocks=tuple(blocks),
             title=meta.title,
-            authors=meta.authors,
-            date=meta.date,
+            authors=authors,
+            date=meta.date or parse_date(generic.date),
             image=meta.image,
             language=meta.language,
             description=meta.description,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import trafilatura
 from lxml import etree
 
@@ -69,13 +71,27 @@ def _element_blocks(element: etree._Element, blocks: list[Block]) -> None:
             blocks.append(Block("p", text))
 
 
+@dataclass(frozen=True, slots=True)
+class GenericResult:
+    """trafilatura's blocks and the metadata it found (htmldate's date is a day)."""
+
+    blocks: list[Block] = field(default_factory=list)
+    author: str = ""
+    date: str = ""
+
+
 def trafilatura_blocks(html: str, url: str = "") -> list[Block]:
     """Main text of ``html`` as blocks, by trafilatura (empty list when it finds nothing)."""
+    return trafilatura_extract(html, url, with_metadata=False).blocks
+
+
+def trafilatura_extract(html: str, url: str = "", *, with_metadata: bool = True) -> GenericResult:
+    """Main text as blocks plus trafilatura's author and date."""
     result = trafilatura.extract(
         html,
         url=url or None,
         output_format="xml",
-        with_metadata=False,
+        with_metadata=with_metadata,
         include_comments=False,
         include_tables=True,
         include_images=False,
@@ -84,10 +100,14 @@ def trafilatura_blocks(html: str, url: str = "") -> list[Block]:
         deduplicate=False,
     )
     if not result:
-        return []
+        return GenericResult()
     try:
         doc = etree.fromstring(result.encode("utf-8"))
     except etree.XMLSyntaxError:
-        return []
+        return GenericResult()
     main = doc.find("main")
-    return _blocks(main) if main is not None else []
+    return GenericResult(
+        blocks=_blocks(main) if main is not None else [],
+        author=doc.get("author") or "",
+        date=doc.get("date") or "",
+    )
