@@ -48,6 +48,30 @@ _DISCLAIMER = re.compile(
     re.IGNORECASE,
 )
 _SHORT = 40  # words
+# Calls to action inside the text column: newsletter and subscription boxes, donation
+# appeals, consent placeholders for embeds, browser warnings. Only short blocks are judged.
+_PROMO = re.compile(
+    r"(der|our|unser(en)?|the) [\w-]*newsletter (informiert|keeps|brings|bringt)"
+    r"|abonniere (den|unseren)|abonnez-vous à notre|suscríbete a nuestro"
+    r"|unterstützen sie uns|support (our|independent) journalism"
+    r"|make a donation|donate (now|today)|you are using a browser|enable javascript"
+    r"|javascript (is )?(disabled|deaktiviert)|aktivieren sie javascript|diesen inhalt (zu )?"
+    r"(sehen|anzeigen)|externe[nr]? inhalte?|partnermarke|more to follow|hat ihnen dieser "
+    r"artikel gefallen|thank you for visiting|continuar compartiendo tu cuenta",
+    re.IGNORECASE,
+)
+_PROMO_MAX_WORDS = 60
+# A short block like these starts the comment section or the page's footer: the article ended.
+_END_OF_ARTICLE = re.compile(
+    r"^(\d+\s+)?(comments?|comentar(ios?)?|comentários|kommentare?|leserkommentare|commenti"
+    r"|commentaires?|reacties|komentarze|komentáře|kommentarer|yorumlar|reader comments"
+    r"|leave a (comment|reply)|post a comment|add a comment|write a comment"
+    r"|join the (discussion|conversation)|show comments|view comments|kommentar verfassen"
+    r"|diskutieren sie mit|kļūda rakstā\??|report an error|fehler gefunden\??"
+    r"|signaler une erreur|you might also like|related (articles|stories|posts)"
+    r"|more (stories|articles) from .{0,40}|recommended for you|most popular)\W*$",
+    re.IGNORECASE,
+)
 
 
 def _normal(text: str) -> str:
@@ -61,7 +85,20 @@ def is_boilerplate(text: str) -> bool:
         return True
     if _WHOLE.match(text) or _DISCLAIMER.match(text):
         return True
+    if len(text.split()) <= _PROMO_MAX_WORDS and _PROMO.search(text):
+        return True
     return bool(_SHORT_PREFIX.match(text)) and len(text.split()) <= _SHORT
+
+
+def _ends_article(block: Block, index: int, total: int) -> bool:
+    """A comment-section or "more stories" heading in the last part of the text."""
+    if index < max(3, 0.25 * total) or len(block.text.split()) > 6:
+        return False
+    text = _normal(block.text)
+    if not _END_OF_ARTICLE.match(text):
+        return False
+    # "941 comments" next to the byline is a link to the comments, not their start.
+    return block.kind == "h" or not text[:1].isdigit()
 
 
 def _fold(text: str) -> str:
@@ -77,7 +114,9 @@ def clean_blocks(blocks: list[Block], title: str = "") -> list[Block]:
     kept: list[Block] = []
     seen: set[str] = set()
     in_furniture_list = False  # the items under a "Related articles" or "Most read" heading
-    for block in blocks:
+    for index, block in enumerate(blocks):
+        if _ends_article(block, index, len(blocks)):
+            break
         if block.kind == "li" and in_furniture_list:
             continue
         in_furniture_list = False
