@@ -194,3 +194,63 @@ def investing_feed(
 {entries}
 </channel>
 </rss>"""
+
+
+_VOCABULARY = [
+    "markets",
+    "rally",
+    "slump",
+    "tariff",
+    "yield",
+    "bond",
+    "equity",
+    "merger",
+    "earnings",
+    "outlook",
+    "inflation",
+    "currency",
+    "commodity",
+    "guidance",
+    "buyback",
+    "dividend",
+    "forecast",
+    "shipping",
+    "copper",
+    "crude",
+    "wheat",
+    "lender",
+    "bank",
+    "regulator",
+    "minister",
+    "parliament",
+    "election",
+    "strike",
+    "harbour",
+    "airline",
+    "refinery",
+    "pension",
+    "budget",
+    "deficit",
+    "surplus",
+    "exports",
+    "imports",
+    "factory",
+    "payrolls",
+    "wages",
+    "housing",
+    "rents",
+    "rates",
+    "central",
+]
+
+
+def story_text(seed: str, words: int = 120) -> str:
+    """Article-like text that differs from story to story (so dedupe keeps them apart)."""
+    import random
+
+    rng = random.Random(seed)
+    sentences: list[str] = []
+    while sum(len(s.split()) for s in sentences) < words:
+        sentence = " ".join(rng.choice(_VOCABULARY) for _ in range(rng.randint(8, 16)))
+        sentences.append(sentence.capitalize() + ".")
+    return " ".join(sentences)

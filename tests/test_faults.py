@@ -16,14 +16,15 @@ from newsdesk.pipeline import RunOptions, run, state_path
 from newsdesk.report import RunReport
 from newsdesk.store import Store
 from tests.helpers import write_site
-from tests.pages import investing_current_page, investing_feed
+from tests.pages import investing_current_page, investing_feed, story_text
 from tests.server import LocalServer
 
 TEXT = "Grain prices rose on Tuesday as traders weighed the weather outlook. " * 6
 
 
-def _page(title: str, text: str = TEXT) -> str:
-    return investing_current_page(title, [("p", text), ("p", text)])
+def _page(title: str, text: str = "") -> str:
+    text = text or story_text(title)
+    return investing_current_page(title, [("p", text), ("p", story_text(title + "/2"))])
 
 
 def _feed(server: LocalServer, path: str, links: list[tuple[str, str]]) -> str:

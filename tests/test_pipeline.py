@@ -9,14 +9,14 @@ from newsdesk.config import load_config
 from newsdesk.pipeline import run, state_path
 from newsdesk.store import Store
 from tests.helpers import cli, write_site
-from tests.pages import investing_current_page, investing_feed
+from tests.pages import investing_current_page, investing_feed, story_text
 from tests.server import LocalServer
 
 WORDS = "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi."
 
 
 def _story(n: int) -> list[tuple[str, str]]:
-    return [("p", f"Story {n} paragraph {i}: {WORDS} {WORDS}") for i in range(4)]
+    return [("p", story_text(f"story {n} paragraph {i}")) for i in range(4)]
 
 
 def _posts(site: Path) -> list[Path]:

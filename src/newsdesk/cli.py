@@ -48,7 +48,7 @@ def init(
 
 def _run_once(site: Path, verbose: int, wait: float | None, options: RunOptions) -> None:
     from newsdesk.config import load_config
-    from newsdesk.console import RichProgress, console, run_table
+    from newsdesk.console import RichProgress, console, decisions_table, run_table
     from newsdesk.logs import setup_logging
     from newsdesk.pipeline import run as run_pipeline
 
@@ -60,6 +60,10 @@ def _run_once(site: Path, verbose: int, wait: float | None, options: RunOptions)
     except NewsdeskError as exc:
         _fail(exc)
     console.print(run_table(report))
+    if options.dry_run:
+        console.print(decisions_table(report))
+        console.print("dry run: nothing was written", highlight=False)
+        return
     if options.fetch_articles:
         folder = site / "content" / cfg.posts.section
         console.print(f"{report.published} post(s) written to {folder}", highlight=False)
@@ -90,10 +94,17 @@ def run(
     wait: Wait = None,
     no_wait: NoWait = False,
     force: Force = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print what would be published and why items are skipped; write nothing.",
+        ),
+    ] = False,
     verbose: Verbose = 0,
 ) -> None:
     """Poll every source once, publish what is new, print a per-source summary."""
-    _run_once(site, verbose, 0 if no_wait else wait, RunOptions(force=force))
+    _run_once(site, verbose, 0 if no_wait else wait, RunOptions(force=force, dry_run=dry_run))
 
 
 @app.command()
@@ -184,6 +195,30 @@ def build(site: SiteOption = Path(".")) -> None:
     if result.returncode:
         raise typer.Exit(result.returncode)
     console.print(f"Site built in {result.public}", highlight=False)
+
+
+@app.command()
+def prune(
+    site: SiteOption = Path("."),
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Age of the posts to remove, e.g. 90d, 12h.")
+    ] = "90d",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, remove nothing.")] = False,
+) -> None:
+    """Remove old posts and their translations; their URLs are never imported again."""
+    from newsdesk.config import parse_duration
+    from newsdesk.console import console
+    from newsdesk.retention import prune as prune_site
+
+    try:
+        report = prune_site(site, parse_duration(older_than), dry_run=dry_run)
+    except (NewsdeskError, ValueError) as exc:
+        _fail(exc if isinstance(exc, NewsdeskError) else ConfigError(str(exc)))
+    verb = "would remove" if dry_run else "removed"
+    console.print(
+        f"{verb} {report.posts} post(s) ({report.files} file(s)) older than {older_than}",
+        highlight=False,
+    )
 
 
 @app.command()

@@ -51,6 +51,14 @@ def _seconds(value: object) -> object:
 Duration = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
 
 
+def parse_duration(text: str) -> float:
+    """Seconds in a duration like "90d", "12h", "15m" or "30"."""
+    value = _seconds(text)
+    if not isinstance(value, float):
+        raise ValueError(f"expected a duration like '90d', '12h' or '15m', got {text!r}")
+    return value
+
+
 def _check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -180,6 +188,70 @@ class WatchConfig(_Model):
     """Rebuild the site (Hugo and search) when something new was published."""
 
 
+class FilterRules(_Model):
+    """Which items are published: ``[filters]`` for all sources, ``filters`` per source."""
+
+    include: tuple[str, ...] = ()
+    """Publish only items whose title or body matches one of these (a keyword, or /regex/)."""
+    exclude: tuple[str, ...] = ()
+    """Skip items whose title or body matches one of these (a keyword, or /regex/)."""
+    min_words: int = Field(default=0, ge=0)
+    """Skip items with fewer words in the body."""
+    max_age: Duration | None = None
+    """Skip items published longer ago than this (seconds, or "2d", "12h")."""
+    languages: tuple[str, ...] = ()
+    """Publish only items in these languages (empty: any)."""
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _valid_patterns(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if len(value) > 1 and value.startswith("/") and value.endswith("/"):
+                try:
+                    re.compile(value[1:-1])
+                except re.error as exc:
+                    raise ValueError(f"bad regular expression {value!r}: {exc}") from None
+        return values
+
+
+class TagsConfig(_Model):
+    """``[tags]``: tags beyond the source's name."""
+
+    tickers: bool = False
+    """Tag ticker symbols found in the text, like ``NYSE:TM`` or ``(TSX:RY)``."""
+    keywords: dict[str, str] = Field(default_factory=dict)
+    """Keyword or phrase -> tag; matched case-insensitively on word boundaries."""
+    max: int = Field(default=10, ge=1, le=100)
+    """At most this many tags per post."""
+
+
+class DedupeConfig(_Model):
+    """``[dedupe]``: the same story arriving through several sources."""
+
+    mode: Literal["skip", "link", "off"] = "skip"
+    """``skip`` the later copy, add it to the first post as another source ``link``, or ``off``."""
+    threshold: float = Field(default=0.5, gt=0, le=1)
+    """Two texts sharing at least this fraction of their 3-word shingles (estimated Jaccard
+    similarity) are the same story."""
+
+
+class TranslateConfig(_Model):
+    """``[translate]``: machine translations written next to each post."""
+
+    to: tuple[str, ...] = ()
+    """Languages to translate every post into, e.g. ["ja", "de"]."""
+    backend: Literal["openai", "argos"] = "openai"
+    """``openai``: any OpenAI-compatible chat-completions server; ``argos``: offline models."""
+    url: str = "http://127.0.0.1:8080/v1"
+    """Base URL of the chat-completions API (llama.cpp, vLLM, Ollama, or a hosted one)."""
+    model: str = "default"
+    """Model name sent to the API."""
+    api_key_env: str = "OPENAI_API_KEY"
+    """Environment variable holding the API key (none needed for local servers)."""
+    timeout: float = Field(default=120.0, gt=0)
+    """Seconds for one translation request."""
+
+
 class SourceConfig(_Model):
     """``[[sources]]``: one feed."""
 
@@ -199,6 +271,10 @@ class SourceConfig(_Model):
     """Set to false to stop polling the source without forgetting it."""
     robots: bool | None = None
     """Check robots.txt for this source's articles (default: ``[fetch].robots``)."""
+    extra_tags: tuple[str, ...] = ()
+    """Tags added to every post of this source."""
+    filters: FilterRules | None = None
+    """Filters for this source, applied after the global ``[filters]``."""
     interval: Duration | None = None
     """Poll interval for ``newsdesk watch`` (default: ``[watch].interval``)."""
     menu: str | None = None
@@ -248,6 +324,10 @@ class Config(_Model):
     fetch: FetchConfig = FetchConfig()
     extract: ExtractConfig = ExtractConfig()
     watch: WatchConfig = WatchConfig()
+    tags: TagsConfig = TagsConfig()
+    filters: FilterRules = FilterRules()
+    dedupe: DedupeConfig = DedupeConfig()
+    translate: TranslateConfig = TranslateConfig()
     sources: tuple[SourceConfig, ...] = ()
 
     @model_validator(mode="after")

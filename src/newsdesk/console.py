@@ -120,3 +120,15 @@ def status_table(rows: Sequence[SourceStatus]) -> Table:
 
 def _when(iso: str | None) -> str:
     return (iso or "never").replace("T", " ")[:19]
+
+
+def decisions_table(report: RunReport) -> Table:
+    """What a (dry) run decided for each item, and why."""
+    table = Table(title="decisions", title_justify="left")
+    for column in ("decision", "source", "item", "why / where"):
+        table.add_column(column)
+    colours = {"publish": "green", "skip": "yellow", "failed": "red", "retry": "yellow"}
+    for d in report.decisions:
+        colour = colours.get(d.outcome, "white")
+        table.add_row(f"[{colour}]{d.outcome}[/{colour}]", d.source, d.title or d.url, d.detail)
+    return table

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -20,17 +21,24 @@ import httpx
 
 from newsdesk.assemble import build_article
 from newsdesk.config import Config, SourceConfig, load_config
-from newsdesk.enrich import enrich
+from newsdesk.enrich import apply_filters, enrich
 from newsdesk.errors import ExtractionFailed, FeedError, FetchError, Skip
 from newsdesk.extraction import extract
 from newsdesk.fetch import Fetcher
 from newsdesk.fetch.robots import Robots, RobotsRules
 from newsdesk.models import Article, Extracted, Page
-from newsdesk.publish import post_path, remove_stale_temp_files, render_post, write_atomic
-from newsdesk.report import Failure, RunReport
+from newsdesk.publish import (
+    add_source_link,
+    post_path,
+    remove_stale_temp_files,
+    render_post,
+    write_atomic,
+)
+from newsdesk.report import Decision, Failure, RunReport
 from newsdesk.schedule import next_poll_after_failure, next_poll_after_success, utcnow
 from newsdesk.sources import parse_feed
 from newsdesk.store import NEW, PendingItem, Store, site_lock
+from newsdesk.store.minhash import signature
 from newsdesk.urls import canonical_url, item_id
 
 log = logging.getLogger("newsdesk")
@@ -78,6 +86,8 @@ class RunOptions:
     """False: poll and register new items, fetch no article (``newsdesk poll``)."""
     stop: threading.Event = field(default_factory=threading.Event)
     """Set it to stop taking new items; items in flight are finished and recorded."""
+    dry_run: bool = False
+    """Decide everything, write nothing: state and posts go to a throwaway copy."""
 
 
 def state_path(site_dir: Path) -> Path:
@@ -119,12 +129,31 @@ def run(
     """
     site_dir = Path(site_dir)
     cfg = cfg or load_config(site_dir)
+    options = options or RunOptions()
     with site_lock(site_dir / STATE_DIR, wait=wait):
+        if options.dry_run:
+            return _dry_run(site_dir, cfg, transport, progress or _Quiet(), options)
         remove_stale_temp_files(site_dir / "content")
         with Store(state_path(site_dir)) as store:
-            return asyncio.run(
-                _run(site_dir, cfg, store, transport, progress or _Quiet(), options or RunOptions())
-            )
+            return asyncio.run(_run(site_dir, cfg, store, transport, progress or _Quiet(), options))
+
+
+def _dry_run(
+    site_dir: Path,
+    cfg: Config,
+    transport: httpx.AsyncBaseTransport | None,
+    progress: Progress,
+    options: RunOptions,
+) -> RunReport:
+    """The same run against a copy of the state, publishing into a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="newsdesk-dry-run-") as scratch:
+        copy = Path(scratch)
+        source_db = state_path(site_dir)
+        if source_db.exists():
+            with Store(source_db) as live, Store(state_path(copy)) as target:
+                live.db.backup(target.db)  # a consistent snapshot, WAL included
+        with Store(state_path(copy)) as store:
+            return asyncio.run(_run(copy, cfg, store, transport, progress, options))
 
 
 async def _run(
@@ -305,9 +334,11 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
             page_error=page_error,
         )
         article = enrich(article, source, ctx.cfg)
+        apply_filters(article, source, ctx.cfg)
         duplicate = ctx.store.add_alias(article.url, item.id)
         if duplicate is not None:
             raise Skip(f"duplicate of item {duplicate} (same final URL)")
+        fingerprint = _check_same_story(ctx, source, article)
         path = _publish(ctx, source, article)
     except ExtractionFailed as exc:
         ctx.store.mark_failed(item.id, str(exc), retry=False, max_attempts=1)
@@ -325,14 +356,40 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
         return
     words = sum(len(block.text.split()) for block in article.blocks)
     ctx.store.mark_published(item.id, path=path, final_url=article.url, words=words)
+    if fingerprint:
+        ctx.store.save_fingerprint(item.id, fingerprint)
+    ctx.report.decisions.append(Decision(source.name, item.url, article.title, "publish", path))
     ctx.report.written.append(path)
     result.published += 1
     log.info("published %s", path, extra=extra)
     ctx.progress.item_done(source.name, item.url, "published")
 
 
+def _check_same_story(ctx: _Context, source: SourceConfig, article: Article) -> list[int] | None:
+    """Skip (or link) the article when another source already published the same story;
+    returns its fingerprint to store once it is published."""
+    if ctx.cfg.dedupe.mode == "off":
+        return None
+    fingerprint = signature(article.text)
+    if not fingerprint:
+        return None
+    twin = ctx.store.near_duplicate(fingerprint, ctx.cfg.dedupe.threshold)
+    if twin is None:
+        return fingerprint
+    if ctx.cfg.dedupe.mode == "link":
+        row = ctx.store.item(twin)
+        post = ctx.site_dir / row["path"] if row and row.get("path") else None
+        if post is not None and post.exists():
+            add_source_link(post, source.name, article.url)
+            raise Skip(f"same story as item {twin}: added as another source link")
+    raise Skip(f"same story as item {twin} from another source")
+
+
 def _count(ctx: _Context, source: str, url: str, reason: str, outcome: str) -> None:
     result = ctx.report.source(source)
+    ctx.report.decisions.append(
+        Decision(source, url, "", "skip" if outcome == "skipped" else outcome, reason)
+    )
     setattr(result, outcome, getattr(result, outcome) + 1)
     if outcome != "skipped":
         ctx.report.failures.append(Failure(source, url, reason, retry=outcome == "retry"))

@@ -33,12 +33,24 @@ class Failure:
 
 
 @dataclass(slots=True)
+class Decision:
+    """What happened to one item, for ``--dry-run`` and logs."""
+
+    source: str
+    url: str
+    title: str
+    outcome: str  # publish | skip | failed | retry
+    detail: str  # the post path, or the reason
+
+
+@dataclass(slots=True)
 class RunReport:
     """The outcome of one ``newsdesk run``."""
 
     sources: dict[str, SourceReport] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
 
     def source(self, name: str) -> SourceReport:
         """The report of source ``name``, created on first use."""

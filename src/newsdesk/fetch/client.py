@@ -82,6 +82,7 @@ def _plain(exc: httpx.TransportError) -> str:
     lowered = text.lower()
     for needle, words in (
         ("connection refused", "connection refused"),
+        ("all connection attempts failed", "could not connect (refused or unreachable)"),
         ("name or service not known", "host name not found"),
         ("nodename nor servname", "host name not found"),
         ("temporary failure in name resolution", "host name lookup failed"),

@@ -53,3 +53,14 @@ def remove_stale_temp_files(folder: Path) -> int:
                 stale.unlink()
                 removed += 1
     return removed
+
+
+def add_source_link(path: Path, name: str, url: str) -> None:
+    """Append ``[name](url)`` to a post's closing source links (same story, another source)."""
+    from newsdesk.publish.markdown import source_link
+
+    text = path.read_text(encoding="utf-8")
+    line = source_link(name, url)
+    if line in text:
+        return
+    write_atomic(path, text.rstrip("\n") + "\n" + line + "\n")

@@ -17,8 +17,10 @@ from typing import Any
 from newsdesk.models import FeedEntry
 from newsdesk.sources.dates import parse_date
 from newsdesk.store.migrations import MIGRATIONS
+from newsdesk.store.minhash import bands, decode, encode, similarity
 
 NEW, PUBLISHED, FAILED, SKIPPED = "new", "published", "failed", "skipped"
+PRUNED = "pruned"  # a tombstone: the post was removed, the URL is never imported again
 
 
 def utc_now() -> str:
@@ -299,6 +301,50 @@ class Store:
                    updated_at = ?, published_at = ?, words = ? WHERE id = ?""",
             (PUBLISHED, path, final_url, now, now, words, item_id),
         )
+
+    def near_duplicate(self, sig: list[int], threshold: float) -> str | None:
+        """A published item whose text is at least ``threshold`` similar (MinHash/LSH)."""
+        checked: set[str] = set()
+        for band, value in bands(sig):
+            for item_id, stored in self.db.execute(
+                "SELECT f.item_id, i.fingerprint FROM fingerprints f JOIN items i"
+                " ON i.id = f.item_id WHERE f.band = ? AND f.value = ? AND i.status = ?",
+                (band, value, PUBLISHED),
+            ):
+                if item_id in checked or not stored:
+                    continue
+                checked.add(item_id)
+                if similarity(decode(stored), sig) >= threshold:
+                    return str(item_id)
+        return None
+
+    def save_fingerprint(self, item_id: str, sig: list[int]) -> None:
+        """Remember an item's MinHash signature for later near-duplicate lookups."""
+        with self.transaction():
+            self.db.execute("UPDATE items SET fingerprint = ? WHERE id = ?", (encode(sig), item_id))
+            for band, value in bands(sig):
+                self.db.execute(
+                    "INSERT INTO fingerprints (band, value, item_id) VALUES (?, ?, ?)"
+                    " ON CONFLICT (band, value, item_id) DO NOTHING",
+                    (band, value, item_id),
+                )
+
+    def published_before(self, cutoff: datetime) -> list[dict[str, Any]]:
+        """Published items first published before ``cutoff`` (for pruning)."""
+        cursor = self.db.execute(
+            "SELECT id, url, path FROM items WHERE status = ? AND published_at < ?",
+            (PUBLISHED, cutoff.astimezone(UTC).isoformat(timespec="microseconds")),
+        )
+        return [{"id": r[0], "url": r[1], "path": r[2]} for r in cursor.fetchall()]
+
+    def mark_pruned(self, item_id: str) -> None:
+        """The post was deleted; the item stays as a tombstone so its URL never returns."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE items SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
+                (PRUNED, "pruned by retention", utc_now(), item_id),
+            )
+            self.db.execute("DELETE FROM fingerprints WHERE item_id = ?", (item_id,))
 
     def shrinking_sources(
         self, names: list[str], recent: int = 10, before: int = 50, ratio: float = 0.4

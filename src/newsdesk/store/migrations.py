@@ -69,4 +69,18 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "ALTER TABLE items ADD COLUMN words INTEGER",
         ],
     ),
+    (
+        "m004_fingerprints",
+        [
+            # MinHash signature of each published text, and its LSH bands for finding the
+            # same story from another source with an index lookup.
+            "ALTER TABLE items ADD COLUMN fingerprint TEXT",
+            """CREATE TABLE fingerprints (
+                band INTEGER NOT NULL,
+                value INTEGER NOT NULL,
+                item_id TEXT NOT NULL,
+                PRIMARY KEY (band, value, item_id)
+            )""",
+        ],
+    ),
 ]

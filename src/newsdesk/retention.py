@@ -1,0 +1,54 @@
+"""``newsdesk prune``: remove old posts and keep tombstones so they never come back."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from newsdesk.config import Config, load_config
+from newsdesk.pipeline import STATE_DIR, state_path
+from newsdesk.store import Store, site_lock
+
+
+@dataclass(frozen=True, slots=True)
+class PruneReport:
+    """What a prune removed."""
+
+    posts: int
+    files: int
+
+
+def prune(
+    site_dir: Path,
+    older_than: float,
+    cfg: Config | None = None,
+    *,
+    dry_run: bool = False,
+    wait: float | None = None,
+) -> PruneReport:
+    """Delete posts (and their translations) published more than ``older_than`` seconds ago.
+
+    The items stay in the state database as tombstones, so the same URLs are never imported
+    again, from any source.
+    """
+    site_dir = Path(site_dir)
+    cfg = cfg or load_config(site_dir)
+    cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
+    posts = files = 0
+    with site_lock(site_dir / STATE_DIR, wait=wait), Store(state_path(site_dir)) as store:
+        for item in store.published_before(cutoff):
+            folder = site_dir / "content" / cfg.posts.section
+            victims = sorted(folder.glob(f"{item['id']}.md")) + sorted(
+                folder.glob(f"{item['id']}.*.md")
+            )
+            posts += 1
+            files += len(victims)
+            if dry_run:
+                continue
+            for path in victims:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            store.mark_pruned(item["id"])
+    return PruneReport(posts, files)
