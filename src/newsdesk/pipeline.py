@@ -12,7 +12,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ import httpx
 from newsdesk.assemble import build_article
 from newsdesk.config import Config, SourceConfig, load_config
 from newsdesk.enrich import apply_filters, enrich
+from newsdesk.enrich.translate import TranslationError, translate_article
 from newsdesk.errors import ExtractionFailed, FeedError, FetchError, Skip
 from newsdesk.extraction import extract
 from newsdesk.fetch import Fetcher
@@ -339,7 +340,14 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
         if duplicate is not None:
             raise Skip(f"duplicate of item {duplicate} (same final URL)")
         fingerprint = _check_same_story(ctx, source, article)
+        versions = await _translations(ctx, article)
+        if versions:
+            languages = (article.language, *versions)
+            article = replace(article, translations=languages)
+            versions = {k: replace(v, translations=languages) for k, v in versions.items()}
         path = _publish(ctx, source, article)
+        for language, version in versions.items():
+            _publish(ctx, source, version, language=language)
     except ExtractionFailed as exc:
         ctx.store.mark_failed(item.id, str(exc), retry=False, max_attempts=1)
         _count(ctx, source.name, item.url, str(exc), "failed")
@@ -403,11 +411,31 @@ def _count(ctx: _Context, source: str, url: str, reason: str, outcome: str) -> N
     ctx.progress.item_done(source, url, outcome)
 
 
-def _publish(ctx: _Context, source: SourceConfig, article: Article) -> str:
+async def _translations(ctx: _Context, article: Article) -> dict[str, Article]:
+    """Translated versions of the article; a language that fails is left out (logged)."""
+    cfg = ctx.cfg.translate
+    targets = [t for t in cfg.to if t != article.language]
+    if not targets:
+        return {}
+    cache = (ctx.store.cached_translation, ctx.store.save_translation)
+    versions: dict[str, Article] = {}
+    for target in targets:
+        try:
+            versions[target] = await asyncio.to_thread(
+                translate_article, article, target, cfg, ctx.cfg.posts.summary_words, cache
+            )
+        except TranslationError as exc:
+            log.warning(
+                "translation skipped: %s", exc, extra={"source": article.source, "url": article.url}
+            )
+    return versions
+
+
+def _publish(ctx: _Context, source: SourceConfig, article: Article, language: str = "") -> str:
     options = source.front_matter(ctx.cfg.posts)
     text = render_post(
         article, options, timezone=ctx.cfg.site.timezone, body_style=ctx.cfg.posts.body_style
     )
-    path = post_path(ctx.site_dir, ctx.cfg.posts.section, article.id)
+    path = post_path(ctx.site_dir, ctx.cfg.posts.section, article.id, language)
     write_atomic(path, text)
     return str(path.relative_to(ctx.site_dir))

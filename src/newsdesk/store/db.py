@@ -86,7 +86,8 @@ class Store:
         self.path = path
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        # Serialized SQLite: translation threads may read and write the cache table.
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
@@ -328,6 +329,19 @@ class Store:
                     " ON CONFLICT (band, value, item_id) DO NOTHING",
                     (band, value, item_id),
                 )
+
+    def cached_translation(self, key: str) -> str | None:
+        """A translation made before, if any."""
+        row = self.db.execute("SELECT text FROM translations WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def save_translation(self, key: str, text: str) -> None:
+        """Keep a translation so that it is never paid for twice."""
+        self.db.execute(
+            "INSERT INTO translations (key, text, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO NOTHING",
+            (key, text, utc_now()),
+        )
 
     def published_before(self, cutoff: datetime) -> list[dict[str, Any]]:
         """Published items first published before ``cutoff`` (for pruning)."""

@@ -83,4 +83,15 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        "m005_translations",
+        [
+            # Machine translations, keyed by a hash of backend, model, languages and text.
+            """CREATE TABLE translations (
+                key TEXT PRIMARY KEY,
+                text TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+        ],
+    ),
 ]
