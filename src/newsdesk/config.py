@@ -173,6 +173,8 @@ class ExtractConfig(_Model):
 
     min_words: int = Field(default=30, ge=1)
     """A page with fewer words falls back to the feed's own content."""
+    workers: int = Field(default=0, ge=0, le=64)
+    """Processes extracting pages in parallel (0: one per CPU core)."""
 
 
 class WatchConfig(_Model):

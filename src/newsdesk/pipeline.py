@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 import tempfile
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -103,7 +105,7 @@ class _Context:
     store: Store
     fetcher: Fetcher
     robots: Robots
-    executor: Executor
+    executor: Executor | None
     report: RunReport
     progress: Progress
     options: RunOptions
@@ -172,19 +174,36 @@ async def _run(
     for source in sources:
         report.source(source.name)
     _reconcile(site_dir, cfg, store)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract") as executor:
-        async with Fetcher(cfg.fetch, transport=transport) as fetcher:
-            robots = Robots(fetcher, *_robots_cache(store))
-            ctx = _Context(
-                site_dir, cfg, store, fetcher, robots, executor, report, progress, options
-            )
-            progress.sources_started(len(sources))
-            await asyncio.gather(*(_poll(ctx, source) for source in sources))
-            if options.fetch_articles:
-                pending = list(store.pending(cfg.fetch.max_attempts, [s.name for s in sources]))
-                progress.items_started(len(pending))
-                await _process_all(ctx, iter(pending))
+    async with Fetcher(cfg.fetch, transport=transport) as fetcher:
+        robots = Robots(fetcher, *_robots_cache(store))
+        ctx = _Context(site_dir, cfg, store, fetcher, robots, None, report, progress, options)
+        progress.sources_started(len(sources))
+        await asyncio.gather(*(_poll(ctx, source) for source in sources))
+        if options.fetch_articles:
+            # Pending items are streamed from the database, never held in a list.
+            names = [s.name for s in sources]
+            total = store.pending_count(cfg.fetch.max_attempts)
+            progress.items_started(total)
+            with _extraction_pool(cfg, total) as ctx.executor:
+                await _process_all(ctx, store.pending(cfg.fetch.max_attempts, names))
     return report
+
+
+def _extraction_pool(cfg: Config, expected: int) -> Executor:
+    """Processes for extraction (it is CPU-bound) when there is enough work to pay for
+    starting them; a single thread otherwise, so that a run with a few items starts fast."""
+    workers = cfg.extract.workers or os.cpu_count() or 1
+    if workers > 1 and expected >= 4 * workers:
+        context = multiprocessing.get_context("forkserver")
+        return ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_warm_worker
+        )
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
+
+
+def _warm_worker() -> None:
+    """Import the extractors once per worker process, before the first page arrives."""
+    import newsdesk.extraction  # noqa: F401
 
 
 def _robots_cache(store: Store) -> tuple:  # type: ignore[type-arg]

@@ -18,7 +18,7 @@ from lxml import etree
 
 from newsdesk.extraction.blocks import collect_blocks, drop, inline_text
 from newsdesk.extraction.cleanup import clean_blocks
-from newsdesk.extraction.generic import trafilatura_extract
+from newsdesk.extraction.generic import trafilatura_extract, trafilatura_metadata
 from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
 from newsdesk.extraction.readable import second_opinion
 from newsdesk.extraction.rules import SiteRule, rule_for
@@ -92,19 +92,33 @@ def recover_lead(tree: etree._Element, blocks: list[Block], description: str) ->
     want = _words(description)
     if len(want) < 8 or not blocks:
         return blocks
-    body_words = " ".join(_words(" ".join(b.text for b in blocks[:3])))
-    if " ".join(want[:8]) in body_words:
+    opening = " ".join(want[:8])
+    if opening in " ".join(_words(" ".join(b.text for b in blocks[:3]))):
         return blocks
-    for element in tree.iter(*_LEAD_TAGS):
-        if element.xpath("ancestor::head or ancestor::script or ancestor::nav or ancestor::footer"):
+    # Only text nodes that hold the description's first words can start the visible lead.
+    first = want[0]
+    for node in tree.iter():
+        if not isinstance(node.tag, str) or node.tag in ("script", "style", "meta", "title"):
             continue
-        text = inline_text(element)
-        got = _words(text)
-        # The visible lead is the description, sometimes shortened or with a prefix.
-        if len(got) < 8 or len(got) > 2 * len(want):
+        if not (node.text and first in node.text.casefold()):
             continue
-        if " ".join(want[:8]) in " ".join(got) and len(set(got) & set(want)) >= 0.8 * len(set(got)):
-            return [Block("p", text), *blocks]
+        element = node
+        for _ in range(3):  # the text may sit in a <b> or <span> inside the lead paragraph
+            if element.tag in _LEAD_TAGS and not element.xpath(
+                "ancestor::head or ancestor::nav or ancestor::footer"
+            ):
+                text = inline_text(element)
+                got = _words(text)
+                if (
+                    8 <= len(got) <= 2 * len(want)
+                    and opening in " ".join(got)
+                    and len(set(got) & set(want)) >= 0.8 * len(set(got))
+                ):
+                    return [Block("p", text), *blocks]
+            parent = element.getparent()
+            if parent is None:
+                break
+            element = parent
     return blocks
 
 
@@ -133,12 +147,15 @@ def extract(html: str, url: str = "") -> Extracted:
         if other is not None:
             blocks, method = clean_blocks(other, meta.title), "readability"
         blocks = recover_lead(tree, blocks, meta.description)
-        authors = meta.authors or tuple(a.strip() for a in generic.author.split(";") if a.strip())
+        author, date = "", ""
+        if not meta.authors or meta.date is None:
+            author, date = trafilatura_metadata(html, url)
+        authors = meta.authors or tuple(a.strip() for a in author.split(";") if a.strip())
         result = Extracted(
             blocks=tuple(blocks),
             title=meta.title,
             authors=authors,
-            date=meta.date or parse_date(generic.date),
+            date=meta.date or parse_date(date),
             image=meta.image,
             language=meta.language,
             description=meta.description,

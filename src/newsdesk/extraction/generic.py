@@ -85,7 +85,19 @@ def trafilatura_blocks(html: str, url: str = "") -> list[Block]:
     return trafilatura_extract(html, url, with_metadata=False).blocks
 
 
-def trafilatura_extract(html: str, url: str = "", *, with_metadata: bool = True) -> GenericResult:
+def trafilatura_metadata(html: str, url: str = "") -> tuple[str, str]:
+    """trafilatura's (author, date) for a page: htmldate finds dates in many more places
+    than structured data, at a cost, so it runs only when the page's metadata lacked them."""
+    from trafilatura.metadata import extract_metadata
+
+    try:
+        found = extract_metadata(html, default_url=url or None)
+    except Exception:  # noqa: BLE001 - metadata is best effort
+        return "", ""
+    return (found.author or "", found.date or "") if found is not None else ("", "")
+
+
+def trafilatura_extract(html: str, url: str = "", *, with_metadata: bool = False) -> GenericResult:
     """Main text as blocks plus trafilatura's author and date."""
     result = trafilatura.extract(
         html,

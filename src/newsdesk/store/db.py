@@ -269,16 +269,36 @@ class Store:
             self.db.execute("INSERT INTO aliases (url, item_id) VALUES (?, ?)", (url, item_id))
         return True
 
-    def pending(self, max_attempts: int, sources: list[str] | None = None) -> Iterator[PendingItem]:
-        """Items still to publish (new, fewer than ``max_attempts`` failures), oldest first."""
-        rows = self.db.execute(
-            "SELECT id, url, attempts, entry, source FROM items WHERE status = ? AND attempts < ?"
-            " ORDER BY first_seen_at, id",
-            (NEW, max_attempts),
-        ).fetchall()
-        for item_id, url, attempts, entry, source in rows:
-            if sources is None or source in sources:
-                yield PendingItem(item_id, url, attempts, _entry_from_json(entry))
+    def pending(
+        self, max_attempts: int, sources: list[str] | None = None, page: int = 500
+    ) -> Iterator[PendingItem]:
+        """Items still to publish (new, fewer than ``max_attempts`` failures), oldest first.
+
+        Streamed a page at a time (keyset pagination), so memory does not grow with the
+        backlog, and items updated while iterating are not seen twice.
+        """
+        after = ("", "")
+        while True:
+            rows = self.db.execute(
+                "SELECT id, url, attempts, entry, source, first_seen_at FROM items"
+                " WHERE status = ? AND attempts < ?"
+                " AND (first_seen_at > ? OR (first_seen_at = ? AND id > ?))"
+                " ORDER BY first_seen_at, id LIMIT ?",
+                (NEW, max_attempts, after[0], after[0], after[1], page),
+            ).fetchall()
+            if not rows:
+                return
+            for item_id, url, attempts, entry, source, _ in rows:
+                if sources is None or source in sources:
+                    yield PendingItem(item_id, url, attempts, _entry_from_json(entry))
+            after = (rows[-1][5], rows[-1][0])
+
+    def pending_count(self, max_attempts: int) -> int:
+        """How many items wait to be published."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM items WHERE status = ? AND attempts < ?", (NEW, max_attempts)
+        ).fetchone()
+        return int(row[0])
 
     def add_alias(self, url: str, item_id: str) -> str | None:
         """Record that ``item_id`` is also known by ``url``; returns the id of another item
