@@ -14,8 +14,6 @@ import gzip
 import logging
 import os
 import random
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -30,19 +28,10 @@ from tests.crashlab import kill_trial, serve_corpus  # noqa: E402
 from tests.helpers import write_site  # noqa: E402
 from tests.pages import investing_current_page, investing_feed  # noqa: E402
 from tests.robustness import poll_corpus  # noqa: E402
-from tests.server import LocalServer  # noqa: E402
+from tests.server import LocalServer, drip, reset, send  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 Handler = Callable[[BaseHTTPRequestHandler], None]
-
-
-def _send(h: BaseHTTPRequestHandler, status: int, body: bytes, **headers: str) -> None:
-    h.send_response(status)
-    for key, value in headers.items():
-        h.send_header(key.replace("_", "-"), value)
-    h.send_header("Content-Length", str(len(body)))
-    h.end_headers()
-    h.wfile.write(body)
 
 
 def fault_handlers(feed: bytes) -> dict[str, Handler]:
@@ -55,55 +44,32 @@ def fault_handlers(feed: bytes) -> dict[str, Handler]:
             if calls[name] == 1:
                 first(h)
             else:
-                _send(h, 200, feed, Content_Type="application/rss+xml")
+                send(h, 200, feed, Content_Type="application/rss+xml")
 
         return handler
 
-    def drip(h: BaseHTTPRequestHandler) -> None:
-        h.send_response(200)
-        h.send_header("Content-Length", "100000")
-        h.end_headers()
-        try:
-            for _ in range(60):
-                h.wfile.write(b" ")
-                h.wfile.flush()
-                time.sleep(0.1)
-        except OSError:
-            pass
-
-    def reset(h: BaseHTTPRequestHandler) -> None:
-        h.send_response(200)
-        h.send_header("Content-Length", "5000")
-        h.end_headers()
-        h.wfile.write(b"<rss>")
-        h.wfile.flush()
-        h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        h.close_connection = True
-        h.rfile.close()
-        h.connection.close()
-
     bomb = gzip.compress(b"\0" * 50_000_000, compresslevel=9)
     return {
-        "slow drip": drip,
+        "slow drip": lambda h: drip(h, 6),
         "reset mid-body": reset,
-        "500 then 200": once("500", lambda h: _send(h, 500, b"oops")),
-        "429 Retry-After then 200": once("429", lambda h: _send(h, 429, b"", Retry_After="1")),
-        "503 Retry-After 1h": lambda h: _send(h, 503, b"", Retry_After="3600"),
-        "huge body": lambda h: _send(h, 200, b"<rss>" + b"x" * 12_000_000),
-        "gzip bomb": lambda h: _send(h, 200, bomb, Content_Encoding="gzip"),
-        "redirect loop": lambda h: _send(h, 302, b"", Location=h.path),
-        "HTML instead of a feed": lambda h: _send(
+        "500 then 200": once("500", lambda h: send(h, 500, b"oops")),
+        "429 Retry-After then 200": once("429", lambda h: send(h, 429, b"", Retry_After="1")),
+        "503 Retry-After 1h": lambda h: send(h, 503, b"", Retry_After="3600"),
+        "huge body": lambda h: send(h, 200, b"<rss>" + b"x" * 12_000_000),
+        "gzip bomb": lambda h: send(h, 200, bomb, Content_Encoding="gzip"),
+        "redirect loop": lambda h: send(h, 302, b"", Location=h.path),
+        "HTML instead of a feed": lambda h: send(
             h, 200, b"<html><body>hi</body></html>", Content_Type="text/html"
         ),
-        "empty feed": lambda h: _send(h, 200, investing_feed([]).encode()),
-        "wrong charset": lambda h: _send(
+        "empty feed": lambda h: send(h, 200, investing_feed([]).encode()),
+        "wrong charset": lambda h: send(
             h,
             200,
             feed.decode().replace("Story", "Caf\xe9").encode("latin-1"),
             Content_Type="text/xml; charset=utf-8",
         ),
-        "garbage bytes": lambda h: _send(h, 200, bytes(range(256)) * 50),
-        "PDF article": lambda h: _send(
+        "garbage bytes": lambda h: send(h, 200, bytes(range(256)) * 50),
+        "PDF article": lambda h: send(
             h,
             200,
             investing_feed(

@@ -20,27 +20,8 @@ import yaml
 
 from newsdesk.publish.files import TEMP_PREFIX
 from tests.helpers import write_site
-from tests.pages import investing_current_page, investing_feed
+from tests.pages import investing_current_page, investing_feed, story_text
 from tests.server import LocalServer
-
-WORDS = (
-    "tariff",
-    "yield",
-    "bond",
-    "equity",
-    "rally",
-    "slump",
-    "merger",
-    "earnings",
-    "outlook",
-    "inflation",
-    "currency",
-    "commodity",
-    "guidance",
-    "buyback",
-    "dividend",
-    "forecast",
-)
 
 
 @dataclass
@@ -73,9 +54,8 @@ def serve_corpus(server: LocalServer, sources: int, articles: int) -> list[dict[
     for s in range(sources):
         items = []
         for a in range(articles):
-            rng = random.Random(s * 1000 + a)
-            text = " ".join(rng.choice(WORDS) for _ in range(120)).capitalize() + "."
-            title = f"Story {s}-{a}: {rng.choice(WORDS)} {rng.choice(WORDS)}"
+            text = story_text(f"{s}-{a}")
+            title = f"Story {s}-{a}"
             path = f"/s{s}/story-{a}"
             server.add(path, investing_current_page(title, [("p", text), ("p", text[::-1])]))
             items.append(

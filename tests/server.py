@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -89,3 +92,42 @@ class LocalServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def send(handler: BaseHTTPRequestHandler, status: int, body: bytes, **headers: str) -> None:
+    """Answer with ``status`` and ``body``; header names use ``_`` for ``-``."""
+    handler.send_response(status)
+    for key, value in headers.items():
+        handler.send_header(key.replace("_", "-"), value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def drip(handler: BaseHTTPRequestHandler, seconds: float = 10.0) -> None:
+    """Fault: promise a large body, then send one byte every 0.1 s for ``seconds``."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/rss+xml")
+    handler.send_header("Content-Length", "100000")
+    handler.end_headers()
+    try:
+        for _ in range(int(seconds * 10)):
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            time.sleep(0.1)  # the fault itself: a server that dribbles
+    except OSError:
+        pass
+
+
+def reset(handler: BaseHTTPRequestHandler) -> None:
+    """Fault: send part of the body, then reset the connection."""
+    handler.send_response(200)
+    handler.send_header("Content-Length", "5000")
+    handler.end_headers()
+    handler.wfile.write(b"<rss><channel>")
+    handler.wfile.flush()
+    # SO_LINGER 0 turns close() into a TCP reset; the file objects hold the socket open.
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.close_connection = True
+    handler.rfile.close()
+    handler.connection.close()

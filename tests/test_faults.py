@@ -4,8 +4,6 @@ and the run goes on with the other sources."""
 from __future__ import annotations
 
 import gzip
-import socket
-import struct
 import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -17,7 +15,7 @@ from newsdesk.report import RunReport
 from newsdesk.store import Store
 from tests.helpers import write_site
 from tests.pages import investing_current_page, investing_feed, story_text
-from tests.server import LocalServer
+from tests.server import LocalServer, drip, reset, send
 
 TEXT = "Grain prices rose on Tuesday as traders weighed the weather outlook. " * 6
 
@@ -46,29 +44,7 @@ def _check_good(report: RunReport) -> None:
     assert report.sources["good"].error is None
 
 
-def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes, **headers: str) -> None:
-    handler.send_response(status)
-    for key, value in headers.items():
-        handler.send_header(key.replace("_", "-"), value)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
-
-
 def test_slow_drip_times_out(tmp_path: Path, server: LocalServer) -> None:
-    def drip(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/rss+xml")
-        handler.send_header("Content-Length", "100000")
-        handler.end_headers()
-        try:
-            for _ in range(100):  # one byte every 0.1 s: the total deadline must cut it off
-                handler.wfile.write(b" ")
-                handler.wfile.flush()
-                time.sleep(0.1)
-        except OSError:
-            pass
-
     site = _site(
         tmp_path,
         server,
@@ -84,18 +60,6 @@ def test_slow_drip_times_out(tmp_path: Path, server: LocalServer) -> None:
 
 
 def test_reset_mid_body_is_a_connection_failure(tmp_path: Path, server: LocalServer) -> None:
-    def reset(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Length", "5000")
-        handler.end_headers()
-        handler.wfile.write(b"<rss><channel>")
-        handler.wfile.flush()
-        # SO_LINGER 0 turns close() into a TCP reset; the file objects hold the socket open.
-        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        handler.close_connection = True
-        handler.rfile.close()
-        handler.connection.close()
-
     site = _site(
         tmp_path, server, {"name": "reset", "url": server.handle("/reset", reset)}, timeout=3
     )
@@ -124,9 +88,9 @@ def test_500_then_200_is_retried_in_the_same_run(tmp_path: Path, server: LocalSe
     def flaky(handler: BaseHTTPRequestHandler) -> None:
         calls.append(1)
         if len(calls) == 1:
-            _send(handler, 500, b"oops")
+            send(handler, 500, b"oops")
         else:
-            _send(handler, 200, feed, Content_Type="application/rss+xml")
+            send(handler, 200, feed, Content_Type="application/rss+xml")
 
     site = _site(tmp_path, server, {"name": "flaky", "url": server.handle("/flaky", flaky)})
     report = run(site)
@@ -152,9 +116,9 @@ def test_429_retry_after_is_honoured(tmp_path: Path, server: LocalServer) -> Non
     def limited(handler: BaseHTTPRequestHandler) -> None:
         times.append(time.monotonic())
         if len(times) == 1:
-            _send(handler, 429, b"slow down", Retry_After="1")
+            send(handler, 429, b"slow down", Retry_After="1")
         else:
-            _send(handler, 200, feed, Content_Type="application/rss+xml")
+            send(handler, 200, feed, Content_Type="application/rss+xml")
 
     site = _site(tmp_path, server, {"name": "limited", "url": server.handle("/lim", limited)})
     report = run(site)
@@ -165,7 +129,7 @@ def test_429_retry_after_is_honoured(tmp_path: Path, server: LocalServer) -> Non
 
 def test_long_retry_after_pauses_the_source(tmp_path: Path, server: LocalServer) -> None:
     def limited(handler: BaseHTTPRequestHandler) -> None:
-        _send(handler, 503, b"maintenance", Retry_After="3600")
+        send(handler, 503, b"maintenance", Retry_After="3600")
 
     # The host cools down for at most max_retry_wait; the other source on it waits that long.
     site = _site(
@@ -204,7 +168,7 @@ def test_304_means_nothing_to_do(tmp_path: Path, server: LocalServer) -> None:
             handler.send_header("ETag", '"v1"')
             handler.end_headers()
         else:
-            _send(
+            send(
                 handler,
                 200,
                 body,
@@ -284,7 +248,7 @@ def test_charset_trouble_still_gives_the_right_text(
 
 def test_redirect_loop_fails_clearly(tmp_path: Path, server: LocalServer) -> None:
     def loop(handler: BaseHTTPRequestHandler) -> None:
-        _send(handler, 302, b"", Location="/loop")
+        send(handler, 302, b"", Location="/loop")
 
     site = _site(tmp_path, server, {"name": "loop", "url": server.handle("/loop", loop)})
     report = run(site)
@@ -333,7 +297,7 @@ def test_requests_to_one_host_are_spaced(tmp_path: Path, server: LocalServer) ->
 
     def timed(handler: BaseHTTPRequestHandler) -> None:
         starts.append(time.monotonic())
-        _send(handler, 200, _page(f"Story {len(starts)}").encode())
+        send(handler, 200, _page(f"Story {len(starts)}").encode())
 
     links = []
     for n in range(3):
