@@ -18,7 +18,7 @@ from lxml import etree
 
 from newsdesk.extraction.blocks import collect_blocks, drop, inline_text
 from newsdesk.extraction.cleanup import clean_blocks
-from newsdesk.extraction.generic import trafilatura_extract, trafilatura_metadata
+from newsdesk.extraction.generic import trafilatura_blocks, trafilatura_metadata
 from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
 from newsdesk.extraction.readable import second_opinion
 from newsdesk.extraction.rules import SiteRule, rule_for
@@ -140,8 +140,7 @@ def extract(html: str, url: str = "") -> Extracted:
         if result.word_count < _MIN_RULE_WORDS:
             result = None
     if result is None:
-        generic = trafilatura_extract(html, url)
-        blocks = clean_blocks(generic.blocks, meta.title)
+        blocks = clean_blocks(trafilatura_blocks(html, url), meta.title)
         method = "trafilatura"
         other = second_opinion(html, url, blocks)
         if other is not None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import trafilatura
 from lxml import etree
 
@@ -71,20 +69,6 @@ def _element_blocks(element: etree._Element, blocks: list[Block]) -> None:
             blocks.append(Block("p", text))
 
 
-@dataclass(frozen=True, slots=True)
-class GenericResult:
-    """trafilatura's blocks and the metadata it found (htmldate's date is a day)."""
-
-    blocks: list[Block] = field(default_factory=list)
-    author: str = ""
-    date: str = ""
-
-
-def trafilatura_blocks(html: str, url: str = "") -> list[Block]:
-    """Main text of ``html`` as blocks, by trafilatura (empty list when it finds nothing)."""
-    return trafilatura_extract(html, url, with_metadata=False).blocks
-
-
 def trafilatura_metadata(html: str, url: str = "") -> tuple[str, str]:
     """trafilatura's (author, date) for a page: htmldate finds dates in many more places
     than structured data, at a cost, so it runs only when the page's metadata lacked them."""
@@ -97,13 +81,13 @@ def trafilatura_metadata(html: str, url: str = "") -> tuple[str, str]:
     return (found.author or "", found.date or "") if found is not None else ("", "")
 
 
-def trafilatura_extract(html: str, url: str = "", *, with_metadata: bool = False) -> GenericResult:
-    """Main text as blocks plus trafilatura's author and date."""
+def trafilatura_blocks(html: str, url: str = "") -> list[Block]:
+    """Main text of ``html`` as blocks, by trafilatura (empty list when it finds nothing)."""
     result = trafilatura.extract(
         html,
         url=url or None,
         output_format="xml",
-        with_metadata=with_metadata,
+        with_metadata=False,
         include_comments=False,
         include_tables=True,
         include_images=False,
@@ -112,14 +96,10 @@ def trafilatura_extract(html: str, url: str = "", *, with_metadata: bool = False
         deduplicate=False,
     )
     if not result:
-        return GenericResult()
+        return []
     try:
         doc = etree.fromstring(result.encode("utf-8"))
     except etree.XMLSyntaxError:
-        return GenericResult()
+        return []
     main = doc.find("main")
-    return GenericResult(
-        blocks=_blocks(main) if main is not None else [],
-        author=doc.get("author") or "",
-        date=doc.get("date") or "",
-    )
+    return _blocks(main) if main is not None else []
