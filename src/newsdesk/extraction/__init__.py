@@ -95,12 +95,13 @@ def recover_lead(tree: etree._Element, blocks: list[Block], description: str) ->
     opening = " ".join(want[:8])
     if opening in " ".join(_words(" ".join(b.text for b in blocks[:3]))):
         return blocks
-    # Only text nodes that hold the description's first words can start the visible lead.
-    first = want[0]
+    # Only text nodes that hold the description's first three words can start the visible
+    # lead; testing just those keeps this linear on huge pages.
+    start = " ".join(want[:3])
     for node in tree.iter():
         if not isinstance(node.tag, str) or node.tag in ("script", "style", "meta", "title"):
             continue
-        if not (node.text and first in node.text.casefold()):
+        if not (node.text and start in " ".join(_words(node.text))):
             continue
         element = node
         for _ in range(3):  # the text may sit in a <b> or <span> inside the lead paragraph
