@@ -283,6 +283,13 @@ def demo(
     except NewsdeskError as exc:
         _fail(exc)
     console.print(run_table(result.report))
+    for decision in result.report.decisions:
+        if decision.outcome != "publish":
+            console.print(
+                f"  [yellow]{decision.source}[/yellow] {decision.outcome}: {decision.detail}",
+                highlight=False,
+                soft_wrap=True,
+            )
     if result.build.returncode:
         console.print(result.build.output, markup=False)
         raise typer.Exit(result.build.returncode)
