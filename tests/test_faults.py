@@ -30,6 +30,12 @@ def _feed(server: LocalServer, path: str, links: list[tuple[str, str]]) -> str:
     return server.add(path, investing_feed(items), Content_Type="application/rss+xml")
 
 
+def _feed_bytes(server: LocalServer, title: str, path: str) -> bytes:
+    """A one-item feed body, for handlers that answer with it."""
+    item = {"title": title, "date": "2026-11-20 10:00:00", "link": server.url(path)}
+    return investing_feed([item]).encode()
+
+
 def _good(server: LocalServer) -> dict[str, str]:
     server.add("/good/story", _page("Good story"))
     return {"name": "good", "url": _feed(server, "/good.rss", [("Good story", "/good/story")])}
@@ -74,15 +80,7 @@ def test_reset_mid_body_is_a_connection_failure(tmp_path: Path, server: LocalSer
 
 def test_500_then_200_is_retried_in_the_same_run(tmp_path: Path, server: LocalServer) -> None:
     server.add("/flaky/story", _page("Flaky story"))
-    feed = investing_feed(
-        [
-            {
-                "title": "Flaky story",
-                "date": "2026-11-20 10:00:00",
-                "link": server.url("/flaky/story"),
-            }
-        ]
-    ).encode()
+    feed = _feed_bytes(server, "Flaky story", "/flaky/story")
     calls = []
 
     def flaky(handler: BaseHTTPRequestHandler) -> None:
@@ -102,15 +100,7 @@ def test_500_then_200_is_retried_in_the_same_run(tmp_path: Path, server: LocalSe
 
 def test_429_retry_after_is_honoured(tmp_path: Path, server: LocalServer) -> None:
     server.add("/limited/story", _page("Limited story"))
-    feed = investing_feed(
-        [
-            {
-                "title": "Limited story",
-                "date": "2026-11-20 10:00:00",
-                "link": server.url("/limited/story"),
-            }
-        ]
-    ).encode()
+    feed = _feed_bytes(server, "Limited story", "/limited/story")
     times: list[float] = []
 
     def limited(handler: BaseHTTPRequestHandler) -> None:

@@ -11,7 +11,7 @@ import pytest
 from newsdesk.config import FetchConfig
 from newsdesk.errors import FetchError
 from newsdesk.fetch import Fetcher, decode_html
-from tests.server import LocalServer
+from tests.server import LocalServer, send
 
 
 def test_at_most_per_host_requests_at_once(server: LocalServer) -> None:
@@ -31,12 +31,7 @@ def test_at_most_per_host_requests_at_once(server: LocalServer) -> None:
             lock.wait_for(
                 lambda: state["active"] >= per_host or state["started"] == total, timeout=10
             )
-        body = b"<html><body><p>ok</p></body></html>"
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        send(handler, 200, b"<html><body><p>ok</p></body></html>", Content_Type="text/html")
         with lock:
             state["active"] -= 1
 

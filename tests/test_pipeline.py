@@ -10,7 +10,7 @@ from newsdesk.pipeline import run, state_path
 from newsdesk.store import Store
 from tests.helpers import cli, write_site
 from tests.pages import investing_current_page, investing_feed, story_text
-from tests.server import LocalServer
+from tests.server import LocalServer, send
 
 WORDS = "Alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi."
 
@@ -99,13 +99,7 @@ def test_a_url_is_published_once_across_sources_and_runs(
 def test_redirects_are_followed_and_the_final_url_kept(tmp_path: Path, server: LocalServer) -> None:
     server.add("/final", investing_current_page("Moved", _story(2)))
 
-    def moved(handler) -> None:
-        handler.send_response(301)
-        handler.send_header("Location", "/final?utm_campaign=x")
-        handler.send_header("Content-Length", "0")
-        handler.end_headers()
-
-    server.handle("/old", moved)
+    server.handle("/old", lambda handler: send(handler, 301, b"", Location="/final?utm_campaign=x"))
     feed = server.add(
         "/f.rss",
         investing_feed(

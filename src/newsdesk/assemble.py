@@ -9,7 +9,7 @@ from newsdesk.config import Config, SourceConfig
 from newsdesk.errors import ExtractionFailed, FetchError
 from newsdesk.extraction import parse_html
 from newsdesk.extraction.blocks import collect_blocks
-from newsdesk.extraction.cleanup import clean_blocks
+from newsdesk.extraction.cleanup import clean_blocks, drop_headline
 from newsdesk.models import Article, Block, Extracted, FeedEntry, Page
 from newsdesk.urls import canonical_url
 
@@ -47,7 +47,7 @@ def build_article(
     title = entry.title or (extracted.title if extracted else "")
     if not title:
         raise ExtractionFailed("no title in the feed entry or the page")
-    blocks = clean_blocks(blocks, title)  # the feed's headline may differ from the page's
+    blocks = drop_headline(blocks, title)  # the feed's headline may differ from the page's
     if not blocks:
         raise ExtractionFailed("the article text is only its headline")
     published = entry.published or (extracted.date if extracted else None)

@@ -28,7 +28,7 @@ from newsdesk.enrich.translate import TranslationError, translate_article
 from newsdesk.errors import ExtractionFailed, FeedError, FetchError, Skip
 from newsdesk.extraction import extract
 from newsdesk.fetch import Fetcher
-from newsdesk.fetch.robots import Robots, RobotsRules
+from newsdesk.fetch.robots import Loader, Robots, RobotsRules, Saver
 from newsdesk.models import Article, Extracted, Page
 from newsdesk.publish import (
     add_source_link,
@@ -206,7 +206,7 @@ def _warm_worker() -> None:
     import newsdesk.extraction  # noqa: F401
 
 
-def _robots_cache(store: Store) -> tuple:  # type: ignore[type-arg]
+def _robots_cache(store: Store) -> tuple[Loader, Saver]:
     async def load(origin: str) -> RobotsRules | None:
         stored = store.robots(origin, ROBOTS_MAX_AGE)
         return RobotsRules(*stored) if stored else None
@@ -386,7 +386,6 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
     if fingerprint:
         ctx.store.save_fingerprint(item.id, fingerprint)
     ctx.report.decisions.append(Decision(source.name, item.url, article.title, "publish", path))
-    ctx.report.written.append(path)
     result.published += 1
     log.info("published %s", path, extra=extra)
     ctx.progress.item_done(source.name, item.url, "published")

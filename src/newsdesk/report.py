@@ -49,7 +49,6 @@ class RunReport:
 
     sources: dict[str, SourceReport] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
 
     def source(self, name: str) -> SourceReport:

@@ -109,6 +109,14 @@ def _same(a: str, b: str) -> bool:
     return bool(a) and _fold(a) == _fold(b)
 
 
+def drop_headline(blocks: list[Block], title: str) -> list[Block]:
+    """Remove the headline when it is repeated at the top of the body."""
+    start = 0
+    while start < len(blocks) and title and _same(blocks[start].text, title):
+        start += 1
+    return blocks[start:]
+
+
 def clean_blocks(blocks: list[Block], title: str = "") -> list[Block]:
     """Remove boilerplate, exact repeats, and a headline repeated at the top of the body."""
     kept: list[Block] = []
@@ -130,8 +138,7 @@ def clean_blocks(blocks: list[Block], title: str = "") -> list[Block]:
             continue
         seen.add(key)
         kept.append(block)
-    while kept and title and _same(kept[0].text, title):
-        kept.pop(0)
+    kept = drop_headline(kept, title)
     # Copyright and credit lines are often glued to the end: "© Reuters." as its own block.
     while kept and kept[-1].kind != "h" and re.match(r"^(©|\(c\))", _normal(kept[-1].text), re.I):
         kept.pop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import tzinfo
+from html import escape
 from typing import Any
 
 from newsdesk.errors import FeedError
@@ -67,6 +68,4 @@ def parse_json_feed(content: bytes, source: str, zone: tzinfo) -> tuple[str, lis
 
 
 def _escape(text: str) -> str:
-    from html import escape
-
     return "".join(f"<p>{escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
