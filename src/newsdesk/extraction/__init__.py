@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from copy import deepcopy
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 from urllib.parse import urljoin
@@ -41,38 +42,35 @@ def parse_html(html: str) -> etree._Element:
         return lxml.html.document_fromstring(html.encode("utf-8", "replace"))
 
 
-def _by_rule(rule: SiteRule, tree: etree._Element, url: str, meta: PageMeta) -> Extracted:
-    title_el = rule.first(tree, "title")
-    date_el = rule.first(tree, "date")
-    author_el = rule.first(tree, "author")
-    image_el = rule.first(tree, "image")
+def _rule_blocks(rule: SiteRule, tree: etree._Element) -> list[Block]:
+    """The blocks of the rule's body element, without what its ``remove`` selectors name."""
     body = rule.first(tree, "body")
-    blocks: list[Block] = []
-    if body is not None:
-        body = deepcopy(body)
-        for selector in rule.remove:
-            for element in cast(list[etree._Element], selector(body)):
-                if element is not body:
-                    drop(element)
-        blocks = collect_blocks(body, drop_link_only=True)
-    title = inline_text(title_el) if title_el is not None else ""
-    image = ""
-    if image_el is not None:
-        image = image_el.get("content") or image_el.get("data-src") or image_el.get("src") or ""
-    date: datetime | None = None
-    if date_el is not None:
-        date = visible_date(date_el.get("datetime") or inline_text(date_el))
-    return Extracted(
-        blocks=tuple(blocks),
-        title=title or meta.title,
-        authors=(inline_text(author_el),)
-        if author_el is not None and inline_text(author_el)
-        else meta.authors,
-        date=meta.date or date,
-        image=urljoin(url, image) if image else meta.image,
-        language=meta.language,
-        description=meta.description,
-        method=f"rule:{rule.name}",
+    if body is None:
+        return []
+    body = deepcopy(body)
+    for selector in rule.remove:
+        for element in cast(list[etree._Element], selector(body)):
+            if element is not body:
+                drop(element)
+    return collect_blocks(body, drop_link_only=True)
+
+
+def _with_rule_metadata(
+    rule: SiteRule, tree: etree._Element, url: str, result: Extracted
+) -> Extracted:
+    """The rule's title, author and image where it finds them; its date where the page's
+    structured data has none."""
+    author = rule.value(tree, "author")
+    image = rule.value(tree, "image")
+    date = result.date
+    if date is None and rule.date:
+        date = visible_date(rule.value(tree, "date"))
+    return replace(
+        result,
+        title=rule.headline(tree) or result.title,
+        authors=(author,) if author else result.authors,
+        image=urljoin(url, image) if image else result.image,
+        date=date,
     )
 
 
@@ -132,42 +130,50 @@ def extract(html: str, url: str = "") -> Extracted:
     """
     tree = parse_html(html)
     meta = page_metadata(tree, url)
-    result: Extracted | None = None
     rule = rule_for(tree, url)
-    if rule is not None:
-        result = _by_rule(rule, tree, url, meta)
-        blocks = clean_blocks(list(result.blocks), result.title)
-        result = _replace_blocks(result, blocks)
+    result: Extracted | None = None
+    if rule is not None and rule.body:
+        blocks = clean_blocks(_rule_blocks(rule, tree), rule.headline(tree) or meta.title)
+        result = _from_blocks(blocks, meta, f"rule:{rule.name}")
         if result.word_count < _MIN_RULE_WORDS:
             result = None
     if result is None:
-        blocks = clean_blocks(trafilatura_blocks(html, url), meta.title)
-        method = "trafilatura"
-        other = second_opinion(html, url, blocks)
-        if other is not None:
-            blocks, method = clean_blocks(other, meta.title), "readability"
-        blocks = recover_lead(tree, blocks, meta.description)
-        author, date = "", ""
-        if not meta.authors or meta.date is None:
-            author, date = trafilatura_metadata(html, url)
-        authors = meta.authors or tuple(a.strip() for a in author.split(";") if a.strip())
-        result = Extracted(
-            blocks=tuple(blocks),
-            title=meta.title,
-            authors=authors,
-            date=meta.date or parse_date(date),
-            image=meta.image,
-            language=meta.language,
-            description=meta.description,
-            method=method,
-        )
+        result = _generic(html, url, tree, meta)
+    if rule is not None:
+        result = _with_rule_metadata(rule, tree, url, result)
     return result
 
 
-def _replace_blocks(result: Extracted, blocks: list[Block]) -> Extracted:
-    from dataclasses import replace
+def _from_blocks(
+    blocks: list[Block], meta: PageMeta, method: str, fallback_date: datetime | None = None
+) -> Extracted:
+    return Extracted(
+        blocks=tuple(blocks),
+        title=meta.title,
+        authors=meta.authors,
+        date=meta.date or fallback_date,
+        image=meta.image,
+        language=meta.language,
+        description=meta.description,
+        method=method,
+    )
 
-    return replace(result, blocks=tuple(blocks))
+
+def _generic(html: str, url: str, tree: etree._Element, meta: PageMeta) -> Extracted:
+    """trafilatura's main text, or readability's where it is clearly better, then the lead."""
+    blocks = clean_blocks(trafilatura_blocks(html, url), meta.title)
+    method = "trafilatura"
+    other = second_opinion(html, url, blocks)
+    if other is not None:
+        blocks, method = clean_blocks(other, meta.title), "readability"
+    blocks = recover_lead(tree, blocks, meta.description)
+    author, date = "", ""
+    if not meta.authors or meta.date is None:
+        author, date = trafilatura_metadata(html, url)
+    result = _from_blocks(blocks, meta, method, parse_date(date))
+    if not meta.authors:
+        result = replace(result, authors=tuple(a.strip() for a in author.split(";") if a.strip()))
+    return result
 
 
 def extracted_json(result: Extracted) -> dict[str, Any]:

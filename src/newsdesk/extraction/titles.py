@@ -67,7 +67,8 @@ def strip_known_site(title: str, site_names: list[str]) -> str:
     """Remove a site name glued to either end of a title (``Headline | Site``)."""
     for name in (n.strip() for n in site_names if n and n.strip()):
         for pattern in (
-            rf"\s*[|\-–—·:»/]+\s*{re.escape(name)}\s*$",
+            # "Headline | Site" and "Headline | Site | by Author"
+            rf"\s*[|\-–—·:»/*]+\s*{re.escape(name)}(?:\s*[|\-–—·:»/*]+\s*by\s[^|]*)?\s*$",
             rf"^\s*{re.escape(name)}\s*[|\-–—·:»/]+\s*",
         ):
             stripped = re.sub(pattern, "", title, flags=re.IGNORECASE)
