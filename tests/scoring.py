@@ -159,7 +159,9 @@ def title_ok(case: Case, title: str) -> bool | None:
 
 def _parse_truth_date(value: str) -> tuple[datetime | None, bool]:
     value = value.strip().replace("Z", "+00:00")
-    has_time = bool(re.search(r"\d{1,2}:\d{2}", value))
+    # A zone-less midnight is how upstream tools write a day they had no time for: count it as
+    # the day only (newsdesk never invents midnight, so it may know the real time).
+    has_time = bool(re.search(r"\d{1,2}:\d{2}", value)) and not re.search(r"[ T]00:00:00$", value)
     try:
         return datetime.fromisoformat(value.replace(" ", "T", 1) if has_time else value), has_time
     except ValueError:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import newsdesk
+from newsdesk.extraction import extracted_json
 from newsdesk.extraction.cleanup import is_boilerplate
 from tests.conftest import SHARED, require_shared
 from tests.helpers import cli
@@ -76,3 +77,34 @@ def test_boilerplate_lines() -> None:
         " to investors who had sold during the panic, adding that the outlook was bright.",
     ]:
         assert not is_boilerplate(line), line
+
+
+def _dated_page(ld_date: str, meta_date: str = "") -> str:
+    meta = f'<meta property="article:published_time" content="{meta_date}">' if meta_date else ""
+    body = "<p>" + "Rates held steady on Tuesday as the bank waited for more data. " * 8 + "</p>"
+    return (
+        '<html><head><script type="application/ld+json">'
+        f'{{"@type": "NewsArticle", "headline": "Rates hold", "datePublished": "{ld_date}"}}'
+        f"</script>{meta}</head><body><article><h1>Rates hold</h1>{body}</article></body></html>"
+    )
+
+
+def test_a_day_only_page_date_is_printed_as_a_day_not_midnight() -> None:
+    result = newsdesk.extract(_dated_page("2025-03-04"), "https://news.example/a")
+    assert result.date_has_time is False
+    assert extracted_json(result)["date"] == "2025-03-04"
+
+
+def test_a_timed_date_on_the_same_day_completes_a_day_only_one() -> None:
+    page = _dated_page("2025-03-04", meta_date="2025-03-04T10:20:00+01:00")
+    result = newsdesk.extract(page, "https://news.example/a")
+    assert extracted_json(result)["date"] == "2025-03-04T10:20:00+01:00"
+    # A time on another day (an update) does not replace the publication day.
+    other = newsdesk.extract(_dated_page("2025-03-04", "2025-03-07T10:20:00Z"), "https://x.example")
+    assert extracted_json(other)["date"] == "2025-03-04"
+
+
+def test_a_zone_less_time_takes_the_offset_of_the_same_time_elsewhere_in_the_page() -> None:
+    page = _dated_page("2023-04-28 18:11:01.0", meta_date="2023-04-28T18:11:01+02:00")
+    result = newsdesk.extract(page, "https://news.example/a")
+    assert extracted_json(result)["date"] == "2023-04-28T18:11:01+02:00"

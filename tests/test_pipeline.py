@@ -171,3 +171,24 @@ def test_config_is_the_library_entry_point(tmp_path: Path, server: LocalServer) 
     site = write_site(tmp_path / "site", [{"name": "s", "url": feed}])
     cfg = load_config(site)
     assert run(site, cfg).published == 0
+
+
+def test_a_page_that_gives_only_its_day_is_not_dated_midnight(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    body = "".join(f"<p>{story_text(f'day only {i}')}</p>" for i in range(4))
+    server.add(
+        "/day-only",
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle", '
+        '"headline": "Day only", "datePublished": "2024-05-02"}</script></head>'
+        f"<body><article><h1>Day only</h1>{body}</article></body></html>",
+    )
+    rss = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>D</title>'
+        f"<item><title>Day only</title><link>{server.url('/day-only')}</link></item>"
+        "</channel></rss>"
+    )
+    site = write_site(tmp_path / "site", [{"name": "days", "url": server.add("/rss", rss)}])
+    assert run(site).published == 1
+    text = _posts(site)[0].read_text()
+    assert 'date: "2024-05-02 12:00:00"' in text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from newsdesk.errors import FeedError
 from newsdesk.sources import parse_feed
-from newsdesk.sources.dates import parse_date
+from newsdesk.sources.dates import has_time, parse_date, settle_day
 from tests.conftest import SHARED, require_shared
 from tests.pages import investing_feed
 
@@ -151,3 +151,38 @@ def test_robustness_corpus_never_crashes() -> None:
 
 def _unused(path: Path) -> None:  # keep Path import used for type checkers
     del path
+
+
+@given(
+    st.dates(min_value=datetime(1990, 1, 1).date(), max_value=datetime(2100, 1, 1).date()),
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)),
+    st.integers(min_value=-11, max_value=11),
+)
+def test_a_day_only_date_keeps_its_day_and_never_becomes_midnight(
+    day: object, seen: datetime, offset: int
+) -> None:
+    zone = timezone(timedelta(hours=offset))
+    start = datetime.fromisoformat(f"{day}T00:00:00").replace(tzinfo=zone)
+    settled = settle_day(start, seen.replace(tzinfo=UTC))
+    assert settled.astimezone(zone).date() == start.date()
+    if (settled.hour, settled.minute, settled.second) == (0, 0, 0):
+        assert seen.replace(tzinfo=UTC).astimezone(zone) == settled  # only if really seen then
+
+
+def test_a_day_only_date_seen_that_day_takes_the_time_it_was_seen() -> None:
+    day = datetime(2025, 3, 4, tzinfo=UTC)
+    seen = datetime(2025, 3, 4, 15, 42, tzinfo=UTC)
+    assert settle_day(day, seen) == seen
+    assert settle_day(day, datetime(2025, 3, 9, tzinfo=UTC)) == datetime(2025, 3, 4, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "timed"),
+    [
+        ("2025-03-04", False),
+        ("2025-03-04T10:20:00Z", True),
+        ("Tue, 04 Mar 2025 10:20:00 GMT", True),
+    ],
+)
+def test_has_time(raw: str, timed: bool) -> None:
+    assert has_time(raw) is timed

@@ -11,6 +11,7 @@ from newsdesk.extraction import parse_html
 from newsdesk.extraction.blocks import collect_blocks
 from newsdesk.extraction.cleanup import clean_blocks, drop_headline
 from newsdesk.models import Article, Block, Extracted, FeedEntry, Page
+from newsdesk.sources.dates import settle_day
 from newsdesk.urls import canonical_url
 
 
@@ -21,6 +22,15 @@ def feed_blocks(entry: FeedEntry) -> list[Block]:
     tree = parse_html(f"<html><body>{entry.content_html}</body></html>")
     body = tree.find("body")
     return clean_blocks(collect_blocks(body if body is not None else tree), entry.title)
+
+
+def _page_published(extracted: Extracted | None) -> datetime | None:
+    """The page's date; one that gives only the day gets a real time, never midnight."""
+    if extracted is None or extracted.date is None:
+        return None
+    if extracted.date_has_time:
+        return extracted.date
+    return settle_day(extracted.date, datetime.now(UTC))
 
 
 def build_article(
@@ -50,7 +60,7 @@ def build_article(
     blocks = drop_headline(blocks, title)  # the feed's headline may differ from the page's
     if not blocks:
         raise ExtractionFailed("the article text is only its headline")
-    published = entry.published or (extracted.date if extracted else None)
+    published = entry.published or _page_published(extracted)
     return Article(
         id=item_id,
         url=canonical_url(page.url) if page is not None else url,

@@ -49,6 +49,7 @@ class Extracted:
     title: str = ""
     authors: tuple[str, ...] = ()
     date: datetime | None = None
+    date_has_time: bool = True  # False: the page gives only the day (``date`` is its start)
     image: str = ""
     language: str = ""
     description: str = ""

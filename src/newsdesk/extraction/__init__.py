@@ -10,7 +10,6 @@ import json
 import re
 from copy import deepcopy
 from dataclasses import replace
-from datetime import datetime
 from typing import Any, cast
 from urllib.parse import urljoin
 
@@ -24,7 +23,7 @@ from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
 from newsdesk.extraction.readable import second_opinion
 from newsdesk.extraction.rules import SiteRule, rule_for
 from newsdesk.models import Block, Extracted
-from newsdesk.sources.dates import parse_date
+from newsdesk.sources.dates import has_time, parse_date
 
 __all__ = ["extract", "extracted_json", "parse_html"]
 
@@ -62,15 +61,17 @@ def _with_rule_metadata(
     structured data has none."""
     author = rule.value(tree, "author")
     image = rule.value(tree, "image")
-    date = result.date
+    date, date_has_time = result.date, result.date_has_time
     if date is None and rule.date:
-        date = visible_date(rule.value(tree, "date"))
+        shown = rule.value(tree, "date")
+        date, date_has_time = visible_date(shown), has_time(shown)
     return replace(
         result,
         title=rule.headline(tree) or result.title,
         authors=(author,) if author else result.authors,
         image=urljoin(url, image) if image else result.image,
         date=date,
+        date_has_time=date_has_time,
     )
 
 
@@ -145,13 +146,17 @@ def extract(html: str, url: str = "") -> Extracted:
 
 
 def _from_blocks(
-    blocks: list[Block], meta: PageMeta, method: str, fallback_date: datetime | None = None
+    blocks: list[Block], meta: PageMeta, method: str, fallback_date: str = ""
 ) -> Extracted:
+    date, date_has_time = meta.date, meta.date_has_time
+    if date is None:
+        date, date_has_time = parse_date(fallback_date), has_time(fallback_date)
     return Extracted(
         blocks=tuple(blocks),
         title=meta.title,
         authors=meta.authors,
-        date=meta.date or fallback_date,
+        date=date,
+        date_has_time=date_has_time,
         image=meta.image,
         language=meta.language,
         description=meta.description,
@@ -170,7 +175,7 @@ def _generic(html: str, url: str, tree: etree._Element, meta: PageMeta) -> Extra
     author, date = "", ""
     if not meta.authors or meta.date is None:
         author, date = trafilatura_metadata(html, url)
-    result = _from_blocks(blocks, meta, method, parse_date(date))
+    result = _from_blocks(blocks, meta, method, date)
     if not meta.authors:
         result = replace(result, authors=tuple(a.strip() for a in author.split(";") if a.strip()))
     return result
@@ -182,12 +187,19 @@ def extracted_json(result: Extracted) -> dict[str, Any]:
         "text": result.text,
         "title": result.title,
         "authors": list(result.authors),
-        "date": result.date.isoformat() if result.date else None,
+        "date": _iso_date(result),
         "image": result.image or None,
         "language": result.language or None,
         "description": result.description or None,
         "method": result.method,
     }
+
+
+def _iso_date(result: Extracted) -> str | None:
+    """ISO 8601 with the offset; only ``YYYY-MM-DD`` when the page gives only the day."""
+    if result.date is None:
+        return None
+    return result.date.isoformat() if result.date_has_time else result.date.date().isoformat()
 
 
 def dumps(result: Extracted) -> str:

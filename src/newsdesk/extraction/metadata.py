@@ -15,7 +15,7 @@ from lxml import etree
 
 from newsdesk.extraction.blocks import text_of
 from newsdesk.extraction.titles import choose_title
-from newsdesk.sources.dates import parse_date
+from newsdesk.sources.dates import has_offset, has_time, parse_date
 from newsdesk.sources.text import plain_text, squash
 from newsdesk.urls import is_http_url
 
@@ -83,6 +83,7 @@ class PageMeta:
     title: str = ""
     authors: tuple[str, ...] = ()
     date: datetime | None = None
+    date_has_time: bool = True
     image: str = ""
     description: str = ""
     language: str = ""
@@ -202,6 +203,41 @@ def _assemble(
         return None
 
 
+def page_date(
+    tree: etree._Element, ld: dict[str, Any], meta: dict[str, str]
+) -> tuple[datetime | None, bool]:
+    """The publication date and whether it has a time of day.
+
+    JSON-LD first, then meta tags, then ``<time datetime>``; the first date found wins, and
+    later sources only complete it: a time of day for a date that gives only the day (never
+    midnight), an offset for a time that has none.
+    """
+    raws = [str(ld.get("datePublished") or "")]
+    raws += [meta.get(key) or "" for key in _DATE_META]
+    raws += [el.get("datetime") or "" for el in tree.iterfind(".//time")]
+    found = [(value, raw) for raw in raws if (value := parse_date(raw)) is not None]
+    if not found:
+        return None, True
+    best, best_raw = found[0]
+    if not has_time(best_raw):
+        best, best_raw = next(
+            ((v, r) for v, r in found if has_time(r) and v.date() == best.date()), (best, best_raw)
+        )
+        if not has_time(best_raw):
+            return best, False
+    if not has_offset(best_raw):
+        wall = best.replace(tzinfo=None, second=0, microsecond=0)
+        best = next(
+            (
+                v
+                for v, r in found
+                if has_offset(r) and v.replace(tzinfo=None, second=0, microsecond=0) == wall
+            ),
+            best,
+        )
+    return best, True
+
+
 def page_language(tree: etree._Element, meta: dict[str, str]) -> str:
     """The language the page declares (``<html lang>``, content-language, og:locale)."""
     root = tree.getroottree().getroot()
@@ -234,16 +270,7 @@ def page_metadata(tree: etree._Element, url: str = "") -> PageMeta:
     site_names = [meta.get("og:site_name") or "", meta.get("application-name") or ""]
     site_names += _names(publisher)
     title = choose_title(tree, meta_titles, site_names)
-    date = parse_date(str(ld.get("datePublished") or ""))
-    for key in _DATE_META:
-        if date is not None:
-            break
-        date = parse_date(meta.get(key))
-    if date is None:
-        for time_el in tree.iterfind(".//time"):
-            date = parse_date(time_el.get("datetime"))
-            if date is not None:
-                break
+    date, date_has_time = page_date(tree, ld, meta)
     authors = _clean_authors(_names(ld.get("author")))
     if not authors:
         authors = _clean_authors(
@@ -261,6 +288,7 @@ def page_metadata(tree: etree._Element, url: str = "") -> PageMeta:
         title=title,
         authors=authors,
         date=date,
+        date_has_time=date_has_time,
         image=urljoin(url, image) if image and url else image,
         description=description,
         language=page_language(tree, meta) or str(ld.get("inLanguage") or "")[:2].lower(),

@@ -16,6 +16,8 @@ _ZONELESS = re.compile(
     r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*$"
 )
 _YEAR_RANGE = range(1970, 2201)
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
+_OFFSET_AT_END = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|GMT|UTC|UT)$", re.IGNORECASE)
 # RFC 822 dates written with local month names (pt, es, fr, de, it, nl), as some feeds do.
 _MONTHS = {
     "jan": ("janv", "ene", "gen", "jän"),
@@ -83,3 +85,27 @@ def _english_month(text: str) -> str:
     day, month, rest = match.groups()
     month = _LOCAL_MONTH.get(month.lower(), month)
     return f"{day} {month} {rest}"
+
+
+def has_time(raw: str | None) -> bool:
+    """True when a date string gives a time of day, not only a day."""
+    return bool(raw and _TIME_OF_DAY.search(raw))
+
+
+def has_offset(raw: str | None) -> bool:
+    """True when a date string ends with its UTC offset or zone (``+02:00``, ``Z``, ``GMT``)."""
+    return bool(raw and _OFFSET_AT_END.search(raw.strip()))
+
+
+def settle_day(day: datetime, seen: datetime) -> datetime:
+    """A timestamp for a page that gives only its publication day, without inventing midnight.
+
+    The time it was first seen when that falls on the same day (in the day's zone); else noon
+    of that day, which stays on the same calendar day wherever the site's readers are, where
+    midnight UTC is the day before in the Americas.
+    """
+    zone = day.tzinfo or UTC
+    local_seen = seen.astimezone(zone)
+    if local_seen.date() == day.date():
+        return local_seen
+    return datetime(day.year, day.month, day.day, 12, tzinfo=zone)
