@@ -18,7 +18,12 @@ from lxml import etree
 
 from newsdesk.extraction.blocks import collect_blocks, drop, inline_text
 from newsdesk.extraction.cleanup import clean_blocks
-from newsdesk.extraction.generic import trafilatura_blocks, trafilatura_metadata
+from newsdesk.extraction.generic import (
+    htmldate_date,
+    parse_like_trafilatura,
+    trafilatura_author,
+    trafilatura_blocks,
+)
 from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
 from newsdesk.extraction.readable import second_opinion
 from newsdesk.extraction.rules import SiteRule, rule_for
@@ -129,7 +134,9 @@ def extract(html: str, url: str = "") -> Extracted:
         html: the page's HTML, decoded.
         url: the page's URL, for site rules and resolving relative links.
     """
-    tree = parse_html(html)
+    tree = parse_like_trafilatura(html)
+    if tree is None:
+        tree = parse_html(html)
     meta = page_metadata(tree, url)
     rule = rule_for(tree, url)
     result: Extracted | None = None
@@ -166,17 +173,18 @@ def _from_blocks(
 
 def _generic(html: str, url: str, tree: etree._Element, meta: PageMeta) -> Extracted:
     """trafilatura's main text, or readability's where it is clearly better, then the lead."""
-    blocks = clean_blocks(trafilatura_blocks(html, url), meta.title)
+    page: str | etree._Element = tree if isinstance(tree, lxml.html.HtmlElement) else html
+    blocks = clean_blocks(trafilatura_blocks(page, url), meta.title)
     method = "trafilatura"
-    other = second_opinion(html, url, blocks)
+    other = second_opinion(page, url, blocks)
     if other is not None:
         blocks, method = clean_blocks(other, meta.title), "readability"
     blocks = recover_lead(tree, blocks, meta.description)
-    author, date = "", ""
-    if not meta.authors or meta.date is None:
-        author, date = trafilatura_metadata(html, url)
+    # trafilatura's byline and htmldate's date search only for what the page's metadata lacks.
+    date = htmldate_date(tree, url) if meta.date is None else ""
     result = _from_blocks(blocks, meta, method, date)
     if not meta.authors:
+        author = trafilatura_author(tree)
         result = replace(result, authors=tuple(a.strip() for a in author.split(";") if a.strip()))
     return result
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from copy import deepcopy
 
 import lxml.html
 
@@ -30,12 +31,14 @@ def _shingles(text: str) -> Counter[tuple[str, ...]]:
     return Counter(tuple(words[i : i + 4]) for i in range(max(0, len(words) - 3)))
 
 
-def readability_blocks(html: str, url: str = "") -> list[Block]:
-    """The main text by readability-lxml, as blocks (empty on any failure)."""
+def readability_blocks(page: str | lxml.html.HtmlElement, url: str = "") -> list[Block]:
+    """The main text by readability-lxml, as blocks (empty on any failure). A tree given as
+    the page is copied, since readability edits the tree it reads."""
     from readability import Document
 
+    source = deepcopy(page) if isinstance(page, lxml.html.HtmlElement) else page
     try:
-        summary = Document(html, url=url or None).summary(html_partial=True)
+        summary = Document(source, url=url or None).summary(html_partial=True)
     except Exception:  # noqa: BLE001 - readability raises many kinds of errors on odd HTML
         return []
     if not summary.strip():
@@ -46,12 +49,14 @@ def readability_blocks(html: str, url: str = "") -> list[Block]:
         return []
 
 
-def second_opinion(html: str, url: str, blocks: list[Block]) -> list[Block] | None:
+def second_opinion(
+    page: str | lxml.html.HtmlElement, url: str, blocks: list[Block]
+) -> list[Block] | None:
     """Readability's blocks when they clearly hold more of the same article, else None."""
     words = sum(len(b.text.split()) for b in blocks)
     if words >= SHORT_WORDS:
         return None
-    other = readability_blocks(html, url)
+    other = readability_blocks(page, url)
     other_words = sum(len(b.text.split()) for b in other)
     if other_words <= MORE * words:
         return None
