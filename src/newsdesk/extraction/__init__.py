@@ -23,6 +23,7 @@ from newsdesk.extraction.generic import (
     parse_like_trafilatura,
     trafilatura_author,
     trafilatura_blocks,
+    without_hidden,
 )
 from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
 from newsdesk.extraction.readable import second_opinion
@@ -97,8 +98,8 @@ def recover_lead(tree: etree._Element, blocks: list[Block], description: str) ->
     if len(want) < 8 or not blocks:
         return blocks
     opening = " ".join(want[:8])
-    if opening in " ".join(_words(" ".join(b.text for b in blocks[:3]))):
-        return blocks
+    if opening in " ".join(_words(" ".join(b.text for b in blocks))):
+        return blocks  # already there, perhaps below a picture caption or a byline
     # Only text nodes that hold the description's first three words can start the visible
     # lead; testing just those keeps this linear on huge pages.
     start = " ".join(want[:3])
@@ -174,7 +175,8 @@ def _from_blocks(
 def _generic(html: str, url: str, tree: etree._Element, meta: PageMeta) -> Extracted:
     """trafilatura's main text, or readability's where it is clearly better, then the lead."""
     page: str | etree._Element = tree if isinstance(tree, lxml.html.HtmlElement) else html
-    blocks = clean_blocks(trafilatura_blocks(page, url), meta.title)
+    shown = without_hidden(page) if isinstance(page, lxml.html.HtmlElement) else page
+    blocks = clean_blocks(trafilatura_blocks(shown, url), meta.title)
     method = "trafilatura"
     other = second_opinion(page, url, blocks)
     if other is not None:

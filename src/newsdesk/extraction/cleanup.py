@@ -36,9 +36,24 @@ _SHORT_PREFIX = re.compile(
     r"|this article was generated with the support of ai|this article was (written|produced)"
     r" with the (help|support) of ai|for more information see our t&c|share (on|via)"
     r"|you can (reach|contact) the author|reporting by .{0,200}; editing by"
-    r"|editing by |writing by |additional reporting by )",
+    r"|editing by |writing by |additional reporting by "
+    # "Read also" teasers in other languages
+    r"|les også|les mer|läs också|läs mer|læs også|læs mere|lue myös|lees ook|lees meer"
+    r"|leia também|leia mais|lee también|lea también|à lire aussi|a lire aussi|lire aussi"
+    r"|leggi anche|czytaj (też|także|również)|čtěte (také|též)|přečtěte si|olvasd el"
+    r"|citește și|more\s*:|read:|zum artikel:|funda olunye)",
     re.IGNORECASE,
 )
+# Short lines that only date the page or its video: "Stand: 22.04.2024 06:00 Uhr",
+# "Updated 2 minutes ago", "02:14 Min.".
+_DATELINE = re.compile(
+    r"^(stand|updated|published|aktualisiert|veröffentlicht|uppdaterad|publicerad|oppdatert"
+    r"|publisert|sendung)\b.{0,30}\d|\b\d+ (minutes?|hours?|days?) ago\s*$|^\d{1,2}:\d{2} min\.",
+    re.IGNORECASE,
+)
+_DATELINE_MAX_WORDS = 10
+# Slideshow captions: "1/50 ...", "3 of 12 ..."; three or more of them are a gallery.
+_GALLERY = re.compile(r"^\d{1,3}\s*(/|of|von|de|sur)\s*\d{1,3}\b", re.IGNORECASE)
 # Long disclaimers that some finance sites append to every article.
 _DISCLAIMER = re.compile(
     r"^(risk disclosure:|disclaimer:|fusion media would like to remind you"
@@ -85,9 +100,12 @@ def is_boilerplate(text: str) -> bool:
         return True
     if _WHOLE.match(text) or _DISCLAIMER.match(text):
         return True
-    if len(text.split()) <= _PROMO_MAX_WORDS and _PROMO.search(text):
+    words = len(text.split())
+    if words <= _PROMO_MAX_WORDS and _PROMO.search(text):
         return True
-    return bool(_SHORT_PREFIX.match(text)) and len(text.split()) <= _SHORT
+    if words <= _DATELINE_MAX_WORDS and _DATELINE.search(text):
+        return True
+    return bool(_SHORT_PREFIX.match(text)) and words <= _SHORT
 
 
 def _ends_article(block: Block, index: int, total: int) -> bool:
@@ -109,16 +127,42 @@ def _same(a: str, b: str) -> bool:
     return bool(a) and _fold(a) == _fold(b)
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
 def drop_headline(blocks: list[Block], title: str) -> list[Block]:
-    """Remove the headline when it is repeated at the top of the body."""
+    """Remove the headline when it is repeated at the top of the body: exactly, or as a
+    heading that is the headline with a kicker or the site's name added."""
     start = 0
     while start < len(blocks) and title and _same(blocks[start].text, title):
         start += 1
-    return blocks[start:]
+    blocks = blocks[start:]
+    want = set(_words(title))
+    if len(want) < 3:
+        return blocks
+    for index, block in enumerate(blocks[:3]):
+        got = _words(block.text)
+        if len(got) > 40:  # the article has begun
+            break
+        if (
+            block.kind == "h"
+            and len(want & set(got)) >= 0.8 * len(want)
+            and len(got) <= 1.5 * len(want) + 4
+        ):
+            return blocks[:index] + blocks[index + 1 :]
+    return blocks
+
+
+def _drop_gallery(blocks: list[Block]) -> list[Block]:
+    captions = sum(1 for b in blocks if _GALLERY.match(b.text))
+    return [b for b in blocks if not _GALLERY.match(b.text)] if captions >= 3 else blocks
 
 
 def clean_blocks(blocks: list[Block], title: str = "") -> list[Block]:
-    """Remove boilerplate, exact repeats, and a headline repeated at the top of the body."""
+    """Remove boilerplate, exact repeats, slideshow captions, and a headline repeated at the
+    top of the body."""
+    blocks = _drop_gallery(blocks)
     kept: list[Block] = []
     seen: set[str] = set()
     in_furniture_list = False  # the items under a "Related articles" or "Most read" heading

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from copy import deepcopy
+from typing import cast
+
 import trafilatura
 from lxml import etree
 
-from newsdesk.extraction.blocks import text_of
+from newsdesk.extraction.blocks import drop, text_of
 from newsdesk.models import Block
 from newsdesk.sources.text import squash
 
@@ -21,6 +25,19 @@ def _link_only(element: etree._Element) -> bool:
         return False
     linked = sum(len(_text(ref).split()) for ref in element.iter("ref"))
     return linked >= words
+
+
+def _teaser_list(element: etree._Element) -> bool:
+    """A list of short items each mostly link text: related stories, not an article's list."""
+    items = list(element.iter("item"))
+    if len(items) < 2:
+        return False
+    for item in items:
+        words = len(_text(item).split())
+        linked = sum(len(_text(ref).split()) for ref in item.iter("ref"))
+        if not words or words > 30 or linked < 0.5 * words:
+            return False
+    return True
 
 
 def _blocks(main: etree._Element) -> list[Block]:
@@ -45,6 +62,8 @@ def _element_blocks(element: etree._Element, blocks: list[Block]) -> None:
         if text:
             blocks.append(Block("h", text))
     elif tag == "list":
+        if _teaser_list(element):
+            return
         blocks.extend(
             Block("li", t)
             for item in element.iter("item")
@@ -105,6 +124,35 @@ def parse_like_trafilatura(html: str) -> etree._Element | None:
         return load_html(html)
     except (TypeError, ValueError):
         return None
+
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _hidden(element: etree._Element) -> bool:
+    return element.tag not in ("img", "input") and (
+        element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+    )
+
+
+def _hidden_elements(tree: etree._Element) -> list[etree._Element]:
+    found = cast(list[etree._Element], tree.xpath("//body//*[@hidden or @style]"))
+    return [el for el in found if _hidden(el)]
+
+
+def without_hidden(tree: etree._Element) -> etree._Element:
+    """A copy of the page without the elements it hides from readers (``hidden``,
+    ``display:none``), or the page itself when it hides nothing. An element that holds most
+    of the text is kept: some pages hide the whole article until a script shows it."""
+    if not _hidden_elements(tree):
+        return tree
+    copy = deepcopy(tree)
+    body = copy.find("body")
+    total = len(text_of(body)) if body is not None else 0
+    for element in _hidden_elements(copy):
+        if element.getparent() is not None and len(text_of(element)) <= total / 2:
+            drop(element)
+    return copy
 
 
 def trafilatura_blocks(page: str | etree._Element, url: str = "") -> list[Block]:
