@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
+from lxml.cssselect import CSSSelector
 
 from newsdesk.extraction.blocks import collect_blocks, drop, inline_text
 from newsdesk.extraction.cleanup import clean_blocks
@@ -23,6 +24,7 @@ from newsdesk.extraction.generic import (
     parse_like_trafilatura,
     trafilatura_author,
     trafilatura_blocks,
+    without,
     without_hidden,
 )
 from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
@@ -147,7 +149,8 @@ def extract(html: str, url: str = "") -> Extracted:
         if result.word_count < _MIN_RULE_WORDS:
             result = None
     if result is None:
-        result = _generic(html, url, tree, meta)
+        prune = rule.remove if rule is not None else ()
+        result = _generic(html, url, tree, meta, prune)
     if rule is not None:
         result = _with_rule_metadata(rule, tree, url, result)
     return result
@@ -172,9 +175,18 @@ def _from_blocks(
     )
 
 
-def _generic(html: str, url: str, tree: etree._Element, meta: PageMeta) -> Extracted:
-    """trafilatura's main text, or readability's where it is clearly better, then the lead."""
-    page: str | etree._Element = tree if isinstance(tree, lxml.html.HtmlElement) else html
+def _generic(
+    html: str,
+    url: str,
+    tree: etree._Element,
+    meta: PageMeta,
+    prune: tuple[CSSSelector, ...] = (),
+) -> Extracted:
+    """trafilatura's main text, or readability's where it is clearly better, then the lead.
+    ``prune``: a site rule's ``remove`` selectors, dropped before either extractor reads."""
+    page: str | etree._Element = html
+    if isinstance(tree, lxml.html.HtmlElement):
+        page = without(tree, prune) if prune else tree
     shown = without_hidden(page) if isinstance(page, lxml.html.HtmlElement) else page
     blocks = clean_blocks(trafilatura_blocks(shown, url), meta.title)
     method = "trafilatura"

@@ -66,7 +66,8 @@ _SHORT = 40  # words
 # Calls to action inside the text column: newsletter and subscription boxes, donation
 # appeals, consent placeholders for embeds, browser warnings. Only short blocks are judged.
 _PROMO = re.compile(
-    r"(der|our|unser(en)?|the) [\w-]*newsletter (informiert|keeps|brings|bringt)"
+    r"(der|our|unser(en)?|the)( [\w-]+)? [\w-]*newsletter (informiert|keeps|brings|bringt)"
+    r"|tu suscripción se está usando|quieres añadir otro usuario a tu suscripción"
     r"|abonniere (den|unseren)|abonnez-vous à notre|suscríbete a nuestro"
     r"|unterstützen sie uns|support (our|independent) journalism"
     r"|make a donation|donate (now|today)|you are using a browser|enable javascript"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from copy import deepcopy
 from typing import cast
 
 import trafilatura
 from lxml import etree
+from lxml.cssselect import CSSSelector
 
 from newsdesk.extraction.blocks import drop, text_of
 from newsdesk.models import Block
@@ -151,6 +153,16 @@ def without_hidden(tree: etree._Element) -> etree._Element:
     total = len(text_of(body)) if body is not None else 0
     for element in _hidden_elements(copy):
         if element.getparent() is not None and len(text_of(element)) <= total / 2:
+            drop(element)
+    return copy
+
+
+def without(tree: etree._Element, selectors: Iterable[CSSSelector]) -> etree._Element:
+    """A copy of the page without the elements the selectors match (a site rule's
+    ``remove``: fact boxes, embedded posts, sign-up boxes the generic path would keep)."""
+    copy = deepcopy(tree)
+    for selector in selectors:
+        for element in cast(list[etree._Element], selector(copy)):
             drop(element)
     return copy
 
