@@ -6,6 +6,8 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
 import newsdesk
 from newsdesk.extraction import extracted_json
 from newsdesk.extraction.cleanup import is_boilerplate
@@ -108,3 +110,55 @@ def test_a_zone_less_time_takes_the_offset_of_the_same_time_elsewhere_in_the_pag
     page = _dated_page("2023-04-28 18:11:01.0", meta_date="2023-04-28T18:11:01+02:00")
     result = newsdesk.extract(page, "https://news.example/a")
     assert extracted_json(result)["date"] == "2023-04-28T18:11:01+02:00"
+
+
+def _article(inner: str, title: str = "Rates hold") -> str:
+    prose = "".join(
+        f"<p>{'The central bank held its rates on Tuesday and said more data was needed. ' * 3}"
+        f"Paragraph {i} of the report.</p>"
+        for i in range(6)
+    )
+    return (
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"{prose}{inner}</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("furniture", "leak"),
+    [
+        (
+            '<ul><li><a href="/a">Bank cuts rates</a></li><li><a href="/b">Stocks rise</a></li>'
+            '<li><a href="/c">Oil falls again</a></li></ul>',
+            "Stocks rise",
+        ),
+        ("<p>Stand: 22.04.2024 06:00 Uhr</p>", "Stand:"),
+        ("<p>Les også: Banken kutter renten</p>", "Les også"),
+        ("".join(f"<p>{n}/5 A picture of the harbour at dawn</p>" for n in range(1, 6)), "harbour"),
+        (
+            '<div style="display: none"><p>Hidden promo: a cheap mobile phone plan</p></div>',
+            "mobile phone plan",
+        ),
+    ],
+)
+def test_furniture_inside_the_article_is_dropped(furniture: str, leak: str) -> None:
+    result = newsdesk.extract(_article(furniture), "https://news.example/a")
+    assert "central bank" in result.text
+    assert leak not in result.text
+
+
+def test_a_kicker_and_headline_heading_is_not_repeated_in_the_body() -> None:
+    page = _article("").replace(
+        "<article><h1>Rates hold",
+        "<article><h2>Central banks: Rates hold steady again</h2><h1>Rates hold",
+    )
+    result = newsdesk.extract(
+        page.replace("<title>Rates hold", "<title>Rates hold steady again"),
+        "https://news.example/a",
+    )
+    assert "Central banks" not in result.text
+
+
+def test_a_page_that_hides_its_whole_text_until_a_script_runs_still_gives_it() -> None:
+    html = _article("").replace("<article>", '<article hidden="">')
+    assert "central bank" in newsdesk.extract(html, "https://news.example/a").text

@@ -35,7 +35,7 @@ from newsdesk.sources.dates import has_time, parse_date
 
 __all__ = ["extract", "extracted_json", "parse_html"]
 
-_MIN_RULE_WORDS = 25
+_FEW_WORDS = 25  # under this, a text is a fragment: a rule that broke, a page hidden at load
 
 
 def parse_html(html: str) -> etree._Element:
@@ -146,7 +146,7 @@ def extract(html: str, url: str = "") -> Extracted:
     if rule is not None and rule.body:
         blocks = clean_blocks(_rule_blocks(rule, tree), rule.headline(tree) or meta.title)
         result = _from_blocks(blocks, meta, f"rule:{rule.name}")
-        if result.word_count < _MIN_RULE_WORDS:
+        if result.word_count < _FEW_WORDS:
             result = None
     if result is None:
         prune = rule.remove if rule is not None else ()
@@ -154,6 +154,10 @@ def extract(html: str, url: str = "") -> Extracted:
     if rule is not None:
         result = _with_rule_metadata(rule, tree, url, result)
     return result
+
+
+def _word_count(blocks: list[Block]) -> int:
+    return sum(len(b.text.split()) for b in blocks)
 
 
 def _from_blocks(
@@ -189,6 +193,11 @@ def _generic(
         page = without(tree, prune) if prune else tree
     shown = without_hidden(page) if isinstance(page, lxml.html.HtmlElement) else page
     blocks = clean_blocks(trafilatura_blocks(shown, url), meta.title)
+    if shown is not page and _word_count(blocks) < _FEW_WORDS:
+        # Some pages render hidden and let a script show the text (YouTube's description).
+        unpruned = clean_blocks(trafilatura_blocks(page, url), meta.title)
+        if _word_count(unpruned) > 2 * _word_count(blocks):
+            blocks = unpruned
     method = "trafilatura"
     other = second_opinion(page, url, blocks)
     if other is not None:

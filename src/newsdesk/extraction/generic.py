@@ -157,6 +157,12 @@ def without_hidden(tree: etree._Element) -> etree._Element:
     return copy
 
 
+def _visible_length(element: etree._Element) -> int:
+    """Characters of text in ``element``, scripts and styles aside."""
+    texts = cast(list[str], element.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
+    return sum(len(t.strip()) for t in texts)
+
+
 def without(tree: etree._Element, selectors: Iterable[CSSSelector]) -> etree._Element:
     """A copy of the page without the elements the selectors match (a site rule's
     ``remove``: fact boxes, embedded posts, sign-up boxes the generic path would keep)."""
