@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -29,7 +30,7 @@ from newsdesk.errors import ExtractionFailed, FeedError, FetchError, Skip
 from newsdesk.extraction import extract
 from newsdesk.fetch import Fetcher
 from newsdesk.fetch.robots import Loader, Robots, RobotsRules, Saver
-from newsdesk.models import Article, Extracted, Page
+from newsdesk.models import Article, Extracted, FeedEntry, Page
 from newsdesk.publish import (
     add_source_link,
     post_path,
@@ -318,8 +319,9 @@ async def _process_all(ctx: _Context, items: Iterator[PendingItem]) -> None:
 
 
 async def _fetch_and_extract(
-    ctx: _Context, source: SourceConfig, link: str
+    ctx: _Context, source: SourceConfig, entry: FeedEntry
 ) -> tuple[Page | None, Extracted | None, FetchError | None]:
+    link = entry.link
     try:
         if source.robots if source.robots is not None else ctx.cfg.fetch.robots:
             await ctx.robots.check(link)
@@ -327,7 +329,15 @@ async def _fetch_and_extract(
     except FetchError as exc:
         return None, None, exc
     loop = asyncio.get_running_loop()
-    extracted = await loop.run_in_executor(ctx.executor, extract, page.html, page.url)
+    # What the feed entry already gives (it wins in build_article) is not searched for again.
+    task = partial(
+        extract,
+        page.html,
+        page.url,
+        search_date=entry.published is None,
+        search_authors=not entry.authors,
+    )
+    extracted = await loop.run_in_executor(ctx.executor, task)
     return page, extracted, None
 
 
@@ -336,7 +346,7 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
     source = ctx.cfg.source(item.entry.source)
     result = ctx.report.source(source.name)
     extra = {"source": source.name, "url": item.url}
-    page, extracted, page_error = await _fetch_and_extract(ctx, source, item.entry.link)
+    page, extracted, page_error = await _fetch_and_extract(ctx, source, item.entry)
     if page_error is not None:
         log.warning("page failed: %s", page_error, extra=extra)
     last_try = item.attempts + 1 >= ctx.cfg.fetch.max_attempts

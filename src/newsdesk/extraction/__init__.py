@@ -130,12 +130,18 @@ def recover_lead(tree: etree._Element, blocks: list[Block], description: str) ->
     return blocks
 
 
-def extract(html: str, url: str = "") -> Extracted:
+def extract(
+    html: str, url: str = "", *, search_date: bool = True, search_authors: bool = True
+) -> Extracted:
     """Extract the main text and metadata of an article page.
 
     Args:
         html: the page's HTML, decoded.
         url: the page's URL, for site rules and resolving relative links.
+        search_date: when the page's structured data and meta tags give no date, search the
+            whole page for one (htmldate; the costliest metadata step). The pipeline turns it
+            off when the feed entry already dates the article.
+        search_authors: likewise for bylines, when the feed entry already names the authors.
     """
     tree = parse_like_trafilatura(html)
     if tree is None:
@@ -150,7 +156,7 @@ def extract(html: str, url: str = "") -> Extracted:
             result = None
     if result is None:
         prune = rule.remove if rule is not None else ()
-        result = _generic(html, url, tree, meta, prune)
+        result = _generic(html, url, tree, meta, prune, (search_date, search_authors))
     if rule is not None:
         result = _with_rule_metadata(rule, tree, url, result)
     return result
@@ -185,9 +191,11 @@ def _generic(
     tree: etree._Element,
     meta: PageMeta,
     prune: tuple[CSSSelector, ...] = (),
+    search: tuple[bool, bool] = (True, True),
 ) -> Extracted:
     """trafilatura's main text, or readability's where it is clearly better, then the lead.
-    ``prune``: a site rule's ``remove`` selectors, dropped before either extractor reads."""
+    ``prune``: a site rule's ``remove`` selectors, dropped before either extractor reads;
+    ``search``: whether to search the page for a date and for authors its metadata lacks."""
     page: str | etree._Element = html
     if isinstance(tree, lxml.html.HtmlElement):
         page = without(tree, prune) if prune else tree
@@ -204,9 +212,10 @@ def _generic(
         blocks, method = clean_blocks(other, meta.title), "readability"
     blocks = recover_lead(tree, blocks, meta.description)
     # trafilatura's byline and htmldate's date search only for what the page's metadata lacks.
-    date = htmldate_date(tree, url) if meta.date is None else ""
+    search_date, search_authors = search
+    date = htmldate_date(tree, url) if meta.date is None and search_date else ""
     result = _from_blocks(blocks, meta, method, date)
-    if not meta.authors:
+    if not meta.authors and search_authors:
         author = trafilatura_author(tree)
         result = replace(result, authors=tuple(a.strip() for a in author.split(";") if a.strip()))
     return result
