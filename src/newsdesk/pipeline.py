@@ -196,6 +196,8 @@ def _extraction_pool(cfg: Config, expected: int) -> Executor:
     workers = cfg.extract.workers or os.cpu_count() or 1
     if workers > 1 and expected >= 4 * workers:
         context = multiprocessing.get_context("forkserver")
+        # The fork server imports the extractors once; workers fork from it ready to go.
+        context.set_forkserver_preload(["newsdesk.extraction"])
         return ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_warm_worker
         )
