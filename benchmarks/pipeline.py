@@ -159,8 +159,6 @@ def main() -> None:
                 "[fetch]",
                 "min_delay = 0",
                 "robots = false",
-                "per_host = 16",
-                "concurrency = 32",
                 "[dedupe]",
                 'mode = "off"',
             ]

@@ -25,6 +25,7 @@ import httpx
 from newsdesk.assemble import build_article
 from newsdesk.config import Config, SourceConfig, load_config
 from newsdesk.enrich import apply_filters, enrich
+from newsdesk.enrich.language import warm_up as warm_up_language
 from newsdesk.enrich.translate import TranslationError, translate_article
 from newsdesk.errors import ExtractionFailed, FeedError, FetchError, Skip
 from newsdesk.extraction import extract
@@ -186,6 +187,8 @@ async def _run(
             total = store.pending_count(cfg.fetch.max_attempts)
             progress.items_started(total)
             with _extraction_pool(cfg, total) as ctx.executor:
+                if isinstance(ctx.executor, ProcessPoolExecutor):  # a big run: worth it
+                    warm_up_language()
                 await _process_all(ctx, store.pending(cfg.fetch.max_attempts, names))
     return report
 
