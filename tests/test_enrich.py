@@ -155,3 +155,14 @@ def test_prune_removes_old_posts_for_good(tmp_path: Path, server: LocalServer) -
     assert run(site).published == 0  # the feed still lists it: the tombstone keeps it out
     with Store(state_path(site)) as store:
         assert [i["status"] for i in store.items()] == ["pruned"]
+
+
+def test_language_detection_works_while_the_model_loads_in_the_background() -> None:
+    from newsdesk.enrich.language import detect_language, warm_up
+
+    warm_up()
+    text = "The central bank kept its interest rates unchanged on Tuesday, citing inflation. " * 3
+    assert detect_language(text) == "en"
+    assert (
+        detect_language("Die Zentralbank hat ihre Zinsen am Dienstag nicht verändert. " * 3) == "de"
+    )

@@ -162,3 +162,25 @@ def test_a_kicker_and_headline_heading_is_not_repeated_in_the_body() -> None:
 def test_a_page_that_hides_its_whole_text_until_a_script_runs_still_gives_it() -> None:
     html = _article("").replace("<article>", '<article hidden="">')
     assert "central bank" in newsdesk.extract(html, "https://news.example/a").text
+
+
+def test_the_costly_searches_for_a_date_and_authors_can_be_left_to_the_feed() -> None:
+    body = "".join(
+        f"<p>{'The central bank held its rates on Tuesday and said more data was needed. ' * 3}</p>"
+        for _ in range(5)
+    )
+    page = (
+        "<html><head><title>Rates hold</title></head><body><article><h1>Rates hold</h1>"
+        '<p class="byline">By Jane Roe</p><p class="date">Published March 4, 2025</p>'
+        f"{body}</article></body></html>"
+    )
+    searched = newsdesk.extract(page, "https://news.example/a")
+    assert searched.date is not None
+    assert searched.date.date().isoformat() == "2025-03-04"
+    assert searched.date_has_time is False
+    trusting = newsdesk.extract(
+        page, "https://news.example/a", search_date=False, search_authors=False
+    )
+    assert trusting.date is None
+    assert trusting.authors == ()
+    assert trusting.text == searched.text
