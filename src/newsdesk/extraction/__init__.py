@@ -207,7 +207,7 @@ def _generic(
         if _word_count(unpruned) > 2 * _word_count(blocks):
             blocks = unpruned
     method = "trafilatura"
-    other = second_opinion(page, url, blocks)
+    other = second_opinion(page, blocks)
     if other is not None:
         blocks, method = clean_blocks(other, meta.title), "readability"
     blocks = recover_lead(tree, blocks, meta.description)

@@ -32,7 +32,7 @@ def _shingles(text: str) -> Counter[tuple[str, ...]]:
     return Counter(tuple(words[i : i + 4]) for i in range(max(0, len(words) - 3)))
 
 
-def readability_blocks(page: str | lxml.html.HtmlElement, url: str = "") -> list[Block]:
+def readability_blocks(page: str | lxml.html.HtmlElement) -> list[Block]:
     """The main text by readability-lxml, as blocks (empty on any failure). A tree given as
     the page is copied, since readability edits the tree it reads."""
     from readability import Document
@@ -54,14 +54,12 @@ def readability_blocks(page: str | lxml.html.HtmlElement, url: str = "") -> list
         return []
 
 
-def second_opinion(
-    page: str | lxml.html.HtmlElement, url: str, blocks: list[Block]
-) -> list[Block] | None:
+def second_opinion(page: str | lxml.html.HtmlElement, blocks: list[Block]) -> list[Block] | None:
     """Readability's blocks when they clearly hold more of the same article, else None."""
     words = sum(len(b.text.split()) for b in blocks)
     if words >= SHORT_WORDS:
         return None
-    other = readability_blocks(page, url)
+    other = readability_blocks(page)
     other_words = sum(len(b.text.split()) for b in other)
     if other_words <= MORE * words:
         return None
