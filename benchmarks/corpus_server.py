@@ -20,6 +20,9 @@ TYPES = {
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm the body waits for the
+    # client's delayed ACK (up to 40 ms) on every keep-alive response.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:  # noqa: N802
         path = (ROOT / self.path.split("?")[0].lstrip("/")).resolve()

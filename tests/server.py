@@ -31,6 +31,7 @@ class LocalServer:
 
         class RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each keep-alive body waits for a delayed ACK
 
             def do_GET(self) -> None:  # noqa: N802
                 path = urlsplit(self.path).path
