@@ -172,6 +172,17 @@ def test_math_renders_at_build_time_only_when_asked(tmp_path: Path) -> None:
     assert "e^{i\\pi}" in without
 
 
+def test_square_brackets_in_page_text_stay_text(tmp_path: Path) -> None:
+    blocks = [Block("p", "Shares rose [1] after the report [see note] on Tuesday. " * 3)]
+    article = _article(1, "Brackets", blocks)
+    site = _site(tmp_path, [(article, FrontMatterDefaults(mathjax=True))])
+    _build(site)
+    body = _html(site, article).split('class="body"')[1]
+    assert "Shares rose [1] after the report [see note]" in body
+    assert "<math" not in body
+    assert "\\[" not in body
+
+
 def test_no_external_requests_in_the_theme(tmp_path: Path) -> None:
     site = _site(tmp_path, [(_article(1, "One", PROSE), FrontMatterDefaults())])
     _build(site)

@@ -68,8 +68,8 @@ def hugo_config(cfg: Config) -> str:
         "[markup.goldmark.extensions.passthrough]",
         "enable = true",
         "[markup.goldmark.extensions.passthrough.delimiters]",
-        # Page text always has "\\" escaped, so only hand-written posts can contain math.
-        "block = [['\\[', '\\]']]",
+        # Inline math only: page text has "\\" escaped, so "\\(" comes only from hand-written
+        # posts. A block delimiter "\\[" would catch every escaped "[" of page text.
         "inline = [['\\(', '\\)']]",
         "",
         "[markup.tableOfContents]",
