@@ -40,6 +40,7 @@ def _site(tmp_path: Path, text: str) -> Path:
         ('[[sources]]\nname = "a"\n', "sources[0].url: required key is missing"),
         ("[site\n", "is not valid TOML"),
         ("[bogus]\nx = 1\n", "bogus: unknown key"),
+        ('[translate]\nto = ["../x"]\n', "translate.to[0]: expected a language code"),
     ],
 )
 def test_invalid_config_exits_2_with_one_clear_message(
@@ -84,3 +85,17 @@ def test_source_front_matter_overrides(tmp_path: Path) -> None:
     assert options.sidebar is False
     assert options.widgets == ("recent",)
     assert options.pager is True
+
+
+def test_language_codes_are_lowercased(tmp_path: Path) -> None:
+    site = _site(
+        tmp_path,
+        '[site]\nlanguage = "EN"\n[filters]\nlanguages = ["DE"]\n'
+        '[[sources]]\nname = "a"\nurl = "https://a.test/f"\nlang = "Pt-BR"\n',
+    )
+    cfg = load_config(site)
+    assert (cfg.site.language, cfg.filters.languages, cfg.sources[0].lang) == (
+        "en",
+        ("de",),
+        "pt-br",
+    )

@@ -51,6 +51,23 @@ def _seconds(value: object) -> object:
 Duration = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
 
 
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+
+
+def _language_code(value: object) -> object:
+    """``"EN"`` -> ``"en"``; a code is also a file-name part (``<id>.<lang>.md``) and a Hugo
+    language key, so anything but ``xx``, ``xxx`` or ``xx-yyyy`` is refused."""
+    if isinstance(value, str):
+        code = value.strip().lower()
+        if not _LANGUAGE_CODE.match(code):
+            raise ValueError(f"expected a language code like 'en', 'pt-br', got {value!r}")
+        return code
+    return value
+
+
+LanguageCode = Annotated[str, BeforeValidator(_language_code)]
+
+
 def parse_duration(text: str) -> float:
     """Seconds in a duration like "90d", "12h", "15m" or "30"."""
     value = _seconds(text)
@@ -74,7 +91,7 @@ class SiteConfig(_Model):
     """Site title shown in the header and the browser tab."""
     timezone: str = "UTC"
     """IANA time zone that post dates are written in."""
-    language: str = "en"
+    language: LanguageCode = "en"
     """Site language code; also the post language when neither source nor page says."""
     base_url: str = "/"
     """Hugo ``baseURL`` for the built site."""
@@ -201,7 +218,7 @@ class FilterRules(_Model):
     """Skip items with fewer words in the body."""
     max_age: Duration | None = None
     """Skip items published longer ago than this (seconds, or "2d", "12h")."""
-    languages: tuple[str, ...] = ()
+    languages: tuple[LanguageCode, ...] = ()
     """Publish only items in these languages (empty: any)."""
 
     @field_validator("include", "exclude")
@@ -240,7 +257,7 @@ class DedupeConfig(_Model):
 class TranslateConfig(_Model):
     """``[translate]``: machine translations written next to each post."""
 
-    to: tuple[str, ...] = ()
+    to: tuple[LanguageCode, ...] = ()
     """Languages to translate every post into, e.g. ["ja", "de"]."""
     backend: Literal["openai", "argos"] = "openai"
     """``openai``: any OpenAI-compatible chat-completions server; ``argos``: offline models."""
@@ -261,7 +278,7 @@ class SourceConfig(_Model):
     """Unique name; used as category, tag and source link text."""
     url: str
     """Feed URL (RSS, Atom, RDF or JSON Feed)."""
-    lang: str | None = None
+    lang: LanguageCode | None = None
     """Language of the source's posts; detected from the page when unset."""
     categories: tuple[str, ...] | None = None
     """Post categories (default: the source name)."""
