@@ -5,7 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from newsdesk.config import load_config
+from newsdesk.models import Extracted
 from newsdesk.pipeline import run, state_path
 from newsdesk.store import Store
 from tests.helpers import cli, write_site
@@ -192,3 +195,32 @@ def test_a_page_that_gives_only_its_day_is_not_dated_midnight(
     assert run(site).published == 1
     text = _posts(site)[0].read_text()
     assert 'date: "2024-05-02 12:00:00"' in text
+
+
+def test_an_unexpected_error_on_one_page_costs_that_item_a_try_not_the_run(
+    tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsdesk.pipeline
+    from newsdesk.extraction import extract as real_extract
+
+    def flaky(html: str, url: str, **flags: bool) -> Extracted:
+        if url.endswith("/b-2"):
+            raise ValueError("a bug in some extractor")
+        return real_extract(html, url, **flags)
+
+    monkeypatch.setattr(newsdesk.pipeline, "extract", flaky)
+    for n, path in enumerate(("/a-1", "/b-2", "/c-3"), start=1):
+        server.add(path, investing_current_page(f"Story {n}", _story(n)))
+    items = [
+        {"title": f"Story {n}", "date": f"2026-11-20 1{n}:00:00", "link": server.url(path)}
+        for n, path in enumerate(("/a-1", "/b-2", "/c-3"), start=1)
+    ]
+    site = write_site(
+        tmp_path / "site", [{"name": "wire", "url": server.add("/f", investing_feed(items))}]
+    )
+    report = run(site)
+    assert report.published == 2
+    assert report.sources["wire"].retry == 1
+    assert "unexpected error: ValueError: a bug in some extractor" in report.failures[0].reason
+    with Store(state_path(site)) as store:
+        assert store.pending_count(max_attempts=5) == 1

@@ -15,6 +15,8 @@ class LogfmtFormatter(logging.Formatter):
         pairs = [("level", record.levelname.lower())]
         pairs += [(key, str(getattr(record, key))) for key in _FIELDS if hasattr(record, key)]
         pairs.append(("msg", record.getMessage()))
+        if record.exc_info:
+            pairs.append(("traceback", self.formatException(record.exc_info)))
         return " ".join(f"{k}={_value(v)}" for k, v in pairs)
 
 

@@ -13,7 +13,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -317,10 +317,25 @@ async def _process_all(ctx: _Context, items: Iterator[PendingItem]) -> None:
         for item in items:  # a shared iterator: each item goes to exactly one worker
             if ctx.options.stop.is_set():
                 return
-            await _process(ctx, item)
+            try:
+                await _process(ctx, item)
+            except BrokenExecutor:
+                raise  # the extraction workers died: no item is to blame
+            except Exception as exc:  # noqa: BLE001 - a bug on one page must not stop the run
+                _unexpected(ctx, item, exc)
 
     workers = min(ctx.cfg.fetch.concurrency * 2, 64)
     await asyncio.gather(*(worker() for _ in range(workers)))
+
+
+def _unexpected(ctx: _Context, item: PendingItem, exc: Exception) -> None:
+    """Count an unexpected error as one failed try of the item, with its traceback logged."""
+    reason = f"unexpected error: {type(exc).__name__}: {exc}"
+    log.error(reason, exc_info=exc, extra={"source": item.entry.source, "url": item.url})
+    status = ctx.store.mark_failed(
+        item.id, reason, retry=True, max_attempts=ctx.cfg.fetch.max_attempts
+    )
+    _count(ctx, item.entry.source, item.url, reason, "retry" if status == NEW else "failed")
 
 
 async def _fetch_and_extract(
