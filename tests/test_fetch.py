@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from http.server import BaseHTTPRequestHandler
 
@@ -11,6 +12,7 @@ import pytest
 from newsdesk.config import FetchConfig
 from newsdesk.errors import FetchError
 from newsdesk.fetch import Fetcher, decode_html
+from newsdesk.fetch.gate import HostGate
 from tests.server import LocalServer, send
 
 
@@ -104,3 +106,23 @@ def test_server_errors_are_transient_and_404_is_not(server: LocalServer) -> None
 )
 def test_charsets(body: bytes, content_type: str, text: str) -> None:
     assert text in decode_html(body, content_type)
+
+
+def test_a_host_waiting_out_its_delay_holds_none_of_the_shared_slots() -> None:
+    async def scenario() -> None:
+        shared = asyncio.Semaphore(1)
+        slow = HostGate(2, min_delay=60, shared=shared)
+        async with slow:
+            pass  # the slow host's next request may start only in a minute
+        waiting = asyncio.create_task(slow.__aenter__())
+        await asyncio.sleep(0)  # let it reach its politeness wait
+        assert not waiting.done()
+        assert not shared.locked()  # the only shared slot is free for other hosts
+        async with HostGate(2, min_delay=0, shared=shared):
+            assert shared.locked()
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
+        assert not shared.locked()
+
+    asyncio.run(scenario())

@@ -111,7 +111,7 @@ class Fetcher:
         )
         self._slots = asyncio.Semaphore(cfg.concurrency)
         self._gates: defaultdict[str, HostGate] = defaultdict(
-            lambda: HostGate(cfg.per_host, cfg.min_delay)
+            lambda: HostGate(cfg.per_host, cfg.min_delay, shared=self._slots)
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -140,7 +140,7 @@ class Fetcher:
         tries = (self.cfg.retries if retries is None else retries) + 1
         for attempt in range(tries):
             try:
-                async with self._slots, gate:
+                async with gate:  # the host's turn, then one of the client's slots
                     return await self._attempt(url, headers or {})
             except FetchError as exc:
                 if exc.retry_after is not None:
