@@ -224,3 +224,18 @@ def test_an_unexpected_error_on_one_page_costs_that_item_a_try_not_the_run(
     assert "unexpected error: ValueError: a bug in some extractor" in report.failures[0].reason
     with Store(state_path(site)) as store:
         assert store.pending_count(max_attempts=5) == 1
+
+
+def test_markup_like_text_in_an_error_is_printed_as_is(tmp_path: Path, server: LocalServer) -> None:
+    link = server.url("/gone")
+    feed = server.add(
+        "/feed.rss",
+        investing_feed([{"title": "Gone", "date": "2026-11-20 10:00:00", "link": link}]),
+    )
+    site = write_site(tmp_path / "site", [{"name": "wire[/red]", "url": feed}])
+    done = cli("run", "--site", str(site))
+    assert done.returncode == 0, done.stderr
+    assert "wire[/red] http" in done.stdout  # the failure line under the table
+    status = cli("status", "--site", str(site))
+    assert status.returncode == 0, status.stderr
+    assert "wire[/red] http" in status.stdout

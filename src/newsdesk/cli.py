@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from rich.markup import escape
 
 from newsdesk.errors import ConfigError, NewsdeskError
 from newsdesk.pipeline import RunOptions
@@ -26,7 +27,7 @@ Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More 
 def _fail(exc: NewsdeskError) -> NoReturn:
     from newsdesk.console import err_console
 
-    err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+    err_console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False)
     raise typer.Exit(2 if isinstance(exc, ConfigError) else 1)
 
 
@@ -70,7 +71,8 @@ def _run_once(site: Path, verbose: int, wait: float | None, options: RunOptions)
     for failure in report.failures:
         later = " (will retry)" if failure.retry else ""
         console.print(
-            f"  [yellow]{failure.source}[/yellow] {failure.url}: {failure.reason}{later}",
+            f"  [yellow]{escape(failure.source)}[/yellow] {escape(failure.url)}: "
+            f"{escape(failure.reason)}{later}",
             highlight=False,
             soft_wrap=True,
         )
@@ -167,14 +169,16 @@ def status(site: SiteOption = Path(".")) -> None:
     console.print(status_table(rows))
     for name, (before, now) in shrinking.items():
         console.print(
-            f"  [red]{name}[/red]: extracted text shrank from about {before} to {now} words per "
-            "post; the page layout or a site rule may have changed",
+            f"  [red]{escape(name)}[/red]: extracted text shrank from about {before} to {now} "
+            "words per post; the page layout or a site rule may have changed",
             highlight=False,
         )
     for name, items in failures.items():
         for url, reason in items:
             console.print(
-                f"  [yellow]{name}[/yellow] {url}: {reason}", highlight=False, soft_wrap=True
+                f"  [yellow]{escape(name)}[/yellow] {escape(url)}: {escape(reason)}",
+                highlight=False,
+                soft_wrap=True,
             )
 
 
@@ -286,7 +290,8 @@ def demo(
     for decision in result.report.decisions:
         if decision.outcome != "publish":
             console.print(
-                f"  [yellow]{decision.source}[/yellow] {decision.outcome}: {decision.detail}",
+                f"  [yellow]{escape(decision.source)}[/yellow] {decision.outcome}: "
+                f"{escape(decision.detail)}",
                 highlight=False,
                 soft_wrap=True,
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -50,6 +51,10 @@ class RichProgress:
         self.bar.advance(self._items)
 
 
+# Every string from a feed, a page or a server is escaped: "[/x]" in an error would otherwise
+# be read as Rich markup, and break the table or vanish from it.
+
+
 def run_table(report: RunReport) -> Table:
     """Per-source summary of one run."""
     table = Table(title="newsdesk run", title_justify="left")
@@ -57,7 +62,7 @@ def run_table(report: RunReport) -> Table:
         table.add_column(column, justify="left" if column in ("source", "feed") else "right")
     for s in report.sources.values():
         if s.error:
-            feed = f"[red]{s.error}[/red]"
+            feed = f"[red]{escape(s.error)}[/red]"
         elif s.not_due is not None:
             feed = f"paused until {s.not_due:%Y-%m-%d %H:%M} UTC"
         elif s.status == 304:
@@ -65,7 +70,7 @@ def run_table(report: RunReport) -> Table:
         else:
             feed = f"HTTP {s.status}"
         table.add_row(
-            s.name,
+            escape(s.name),
             feed,
             str(s.seen),
             str(s.new),
@@ -103,7 +108,7 @@ def status_table(rows: Sequence[SourceStatus]) -> Table:
     for r in rows:
         error = r.last_error or ""
         table.add_row(
-            r.name,
+            escape(r.name),
             _when(r.last_poll_at),
             str(r.last_status or "-"),
             str(r.seen),
@@ -111,7 +116,7 @@ def status_table(rows: Sequence[SourceStatus]) -> Table:
             str(r.published),
             str(r.failed),
             str(r.skipped),
-            f"[red]{error}[/red]" if error else "",
+            f"[red]{escape(error)}[/red]" if error else "",
             str(r.consecutive_failures),
             _when(r.next_poll_at) if r.next_poll_at else "any time",
         )
@@ -130,5 +135,10 @@ def decisions_table(report: RunReport) -> Table:
     colours = {"publish": "green", "skip": "yellow", "failed": "red", "retry": "yellow"}
     for d in report.decisions:
         colour = colours.get(d.outcome, "white")
-        table.add_row(f"[{colour}]{d.outcome}[/{colour}]", d.source, d.title or d.url, d.detail)
+        table.add_row(
+            f"[{colour}]{d.outcome}[/{colour}]",
+            escape(d.source),
+            escape(d.title or d.url),
+            escape(d.detail),
+        )
     return table

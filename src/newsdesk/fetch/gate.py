@@ -11,9 +11,7 @@ from types import TracebackType
 class HostGate:
     """Admission control for one host; use as ``async with gate:`` around a request."""
 
-    def __init__(
-        self, concurrency: int, min_delay: float, shared: asyncio.Semaphore | None = None
-    ):
+    def __init__(self, concurrency: int, min_delay: float, shared: asyncio.Semaphore | None = None):
         self._slots = asyncio.Semaphore(concurrency)
         # The client's slots for all hosts, taken only once this host may start, so that a
         # host waiting out its delay never holds a slot another host could use.
