@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -195,6 +195,3 @@ def authors_ok(case: Case, got: tuple[str, ...] | list[str]) -> bool | None:
         return None
     found = " | ".join(got).casefold()
     return all(_norm(name).casefold() in found for name in want if name)
-
-
-Extractor = Callable[[str, str], tuple[str, str, datetime | None, tuple[str, ...]]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -247,7 +246,7 @@ def extract_command(
     url: Annotated[str | None, typer.Option(help="The page's URL (fetched when no FILE).")] = None,
 ) -> None:
     """Extract one page's text and metadata and print them as JSON."""
-    from newsdesk.extraction import extract, extracted_json
+    from newsdesk.extraction import dumps, extract
     from newsdesk.fetch import decode_html
 
     if source == "-" and url and sys.stdin.isatty():
@@ -268,7 +267,7 @@ def extract_command(
     else:
         raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
         html, final = decode_html(raw), url or ""
-    typer.echo(json.dumps(extracted_json(extract(html, final)), ensure_ascii=False, indent=2))
+    typer.echo(dumps(extract(html, final)))
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -41,6 +42,11 @@ class Page:
     content_type: str = "text/html"
 
 
+def word_count(blocks: Iterable[Block]) -> int:
+    """Number of whitespace-separated words in ``blocks``."""
+    return sum(len(block.text.split()) for block in blocks)
+
+
 @dataclass(frozen=True, slots=True)
 class Extracted:
     """What extraction found in a page; empty fields mean "not found"."""
@@ -63,7 +69,7 @@ class Extracted:
     @property
     def word_count(self) -> int:
         """Number of whitespace-separated words in all blocks."""
-        return sum(len(block.text.split()) for block in self.blocks)
+        return word_count(self.blocks)
 
 
 @dataclass(frozen=True, slots=True)

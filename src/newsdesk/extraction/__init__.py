@@ -22,15 +22,14 @@ from newsdesk.extraction.cleanup import clean_blocks
 from newsdesk.extraction.generic import (
     htmldate_date,
     parse_like_trafilatura,
+    pruned,
     trafilatura_author,
     trafilatura_blocks,
-    without,
-    without_hidden,
 )
 from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
 from newsdesk.extraction.readable import second_opinion
 from newsdesk.extraction.rules import SiteRule, rule_for
-from newsdesk.models import Block, Extracted
+from newsdesk.models import Block, Extracted, word_count
 from newsdesk.sources.dates import has_time, parse_date
 
 __all__ = ["extract", "extracted_json", "parse_html"]
@@ -155,15 +154,13 @@ def extract(
         if result.word_count < _FEW_WORDS:
             result = None
     if result is None:
-        prune = rule.remove if rule is not None else ()
-        result = _generic(html, url, tree, meta, prune, (search_date, search_authors))
+        remove = rule.remove if rule is not None else ()
+        result = _generic(
+            url, tree, meta, remove, search_date=search_date, search_authors=search_authors
+        )
     if rule is not None:
         result = _with_rule_metadata(rule, tree, url, result)
     return result
-
-
-def _word_count(blocks: list[Block]) -> int:
-    return sum(len(b.text.split()) for b in blocks)
 
 
 def _from_blocks(
@@ -186,33 +183,30 @@ def _from_blocks(
 
 
 def _generic(
-    html: str,
     url: str,
-    tree: etree._Element,
+    tree: lxml.html.HtmlElement,
     meta: PageMeta,
-    prune: tuple[CSSSelector, ...] = (),
-    search: tuple[bool, bool] = (True, True),
+    remove: tuple[CSSSelector, ...] = (),
+    *,
+    search_date: bool = True,
+    search_authors: bool = True,
 ) -> Extracted:
     """trafilatura's main text, or readability's where it is clearly better, then the lead.
-    ``prune``: a site rule's ``remove`` selectors, dropped before either extractor reads;
-    ``search``: whether to search the page for a date and for authors its metadata lacks."""
-    page: str | etree._Element = html
-    if isinstance(tree, lxml.html.HtmlElement):
-        page = without(tree, prune) if prune else tree
-    shown = without_hidden(page) if isinstance(page, lxml.html.HtmlElement) else page
+    ``remove``: a site rule's selectors, dropped before either extractor reads; the search
+    flags: whether to search the page for a date or authors its metadata lacks."""
+    shown = pruned(tree, remove)
     blocks = clean_blocks(trafilatura_blocks(shown, url), meta.title)
-    if shown is not page and _word_count(blocks) < _FEW_WORDS:
+    if shown is not tree and word_count(blocks) < _FEW_WORDS:
         # Some pages render hidden and let a script show the text (YouTube's description).
-        unpruned = clean_blocks(trafilatura_blocks(page, url), meta.title)
-        if _word_count(unpruned) > 2 * _word_count(blocks):
+        unpruned = clean_blocks(trafilatura_blocks(tree, url), meta.title)
+        if word_count(unpruned) > 2 * word_count(blocks):
             blocks = unpruned
     method = "trafilatura"
-    other = second_opinion(page, blocks)
+    other = second_opinion(shown, blocks)
     if other is not None:
         blocks, method = clean_blocks(other, meta.title), "readability"
     blocks = recover_lead(tree, blocks, meta.description)
     # trafilatura's byline and htmldate's date search only for what the page's metadata lacks.
-    search_date, search_authors = search
     date = htmldate_date(tree, url) if meta.date is None and search_date else ""
     result = _from_blocks(blocks, meta, method, date)
     if not meta.authors and search_authors:

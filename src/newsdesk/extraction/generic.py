@@ -145,13 +145,18 @@ def _hidden_elements(tree: etree._Element) -> list[etree._Element]:
     return [el for el in found if _hidden(el)]
 
 
-def without_hidden(tree: etree._Element) -> etree._Element:
-    """A copy of the page without the elements it hides from readers (``hidden``,
-    ``display:none``), or the page itself when it hides nothing. An element that holds most
-    of the text is kept: some pages hide the whole article until a script shows it."""
-    if not _hidden_elements(tree):
+def pruned(tree: etree._Element, remove: Iterable[CSSSelector] = ()) -> etree._Element:
+    """The page without what a site rule's ``remove`` selectors match (fact boxes, embedded
+    posts) and without what it hides from readers (``hidden``, ``display:none``): one copy,
+    or the page itself when there is nothing to drop. A hidden element that holds most of the
+    text is kept: some pages hide the whole article until a script shows it."""
+    remove = tuple(remove)
+    if not remove and not _hidden_elements(tree):
         return tree
     copy = deepcopy(tree)
+    for selector in remove:
+        for element in cast(list[etree._Element], selector(copy)):
+            drop(element)
     body = copy.find("body")
     total = len(text_of(body)) if body is not None else 0
     for element in _hidden_elements(copy):
@@ -160,32 +165,16 @@ def without_hidden(tree: etree._Element) -> etree._Element:
     return copy
 
 
-def _visible_length(element: etree._Element) -> int:
-    """Characters of text in ``element``, scripts and styles aside."""
-    texts = cast(list[str], element.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
-    return sum(len(t.strip()) for t in texts)
-
-
-def without(tree: etree._Element, selectors: Iterable[CSSSelector]) -> etree._Element:
-    """A copy of the page without the elements the selectors match (a site rule's
-    ``remove``: fact boxes, embedded posts, sign-up boxes the generic path would keep)."""
-    copy = deepcopy(tree)
-    for selector in selectors:
-        for element in cast(list[etree._Element], selector(copy)):
-            drop(element)
-    return copy
-
-
-def trafilatura_blocks(page: str | etree._Element, url: str = "") -> list[Block]:
-    """Main text of a page (its HTML, or its tree, which stays untouched) as blocks, by
-    trafilatura (empty list when it finds nothing).
+def trafilatura_blocks(tree: etree._Element, url: str = "") -> list[Block]:
+    """Main text of a page's tree (left untouched) as blocks, by trafilatura (empty list when
+    it finds nothing).
 
     trafilatura's own tree is read directly, after the clean-up its XML output applies:
     serialising that XML and parsing it back cost about a tenth of the extraction."""
     from trafilatura.xml import remove_empty_elements, strip_double_tags
 
     document = trafilatura.bare_extraction(
-        page,
+        tree,
         url=url or None,
         with_metadata=False,
         include_comments=False,

@@ -87,7 +87,6 @@ class PageMeta:
     image: str = ""
     description: str = ""
     language: str = ""
-    body: str = ""
 
 
 def _walk_jsonld(node: Any) -> Iterator[dict[str, Any]]:
@@ -292,5 +291,4 @@ def page_metadata(tree: etree._Element, url: str = "") -> PageMeta:
         image=urljoin(url, image) if image and url else image,
         description=description,
         language=page_language(tree, meta) or str(ld.get("inLanguage") or "")[:2].lower(),
-        body=str(ld.get("articleBody") or ""),
     )

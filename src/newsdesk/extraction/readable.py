@@ -17,7 +17,7 @@ from copy import deepcopy
 import lxml.html
 
 from newsdesk.extraction.blocks import collect_blocks
-from newsdesk.models import Block
+from newsdesk.models import Block, word_count
 
 SHORT_WORDS = 400
 _LINK_ATTRIBUTES = ("href", "src", "srcset", "action", "background", "cite", "data", "longdesc")
@@ -32,16 +32,15 @@ def _shingles(text: str) -> Counter[tuple[str, ...]]:
     return Counter(tuple(words[i : i + 4]) for i in range(max(0, len(words) - 3)))
 
 
-def readability_blocks(page: str | lxml.html.HtmlElement) -> list[Block]:
-    """The main text by readability-lxml, as blocks (empty on any failure). A tree given as
-    the page is copied, since readability edits the tree it reads."""
+def readability_blocks(tree: lxml.html.HtmlElement) -> list[Block]:
+    """The main text by readability-lxml, as blocks (empty on any failure). It reads a copy
+    of the tree, since readability edits the tree it is given."""
     from readability import Document
 
-    source = deepcopy(page) if isinstance(page, lxml.html.HtmlElement) else page
-    if isinstance(source, lxml.html.HtmlElement):
-        # Only the text is kept, so link targets are dead weight: readability's cleaner and
-        # its link resolution walk every one of them (a quarter of its time).
-        lxml.etree.strip_attributes(source, *_LINK_ATTRIBUTES)
+    source = deepcopy(tree)
+    # Only the text is kept, so link targets are dead weight: readability's cleaner and its
+    # link resolution walk every one of them (a quarter of its time).
+    lxml.etree.strip_attributes(source, *_LINK_ATTRIBUTES)
     try:
         summary = Document(source).summary(html_partial=True)
     except Exception:  # noqa: BLE001 - readability raises many kinds of errors on odd HTML
@@ -54,14 +53,13 @@ def readability_blocks(page: str | lxml.html.HtmlElement) -> list[Block]:
         return []
 
 
-def second_opinion(page: str | lxml.html.HtmlElement, blocks: list[Block]) -> list[Block] | None:
+def second_opinion(tree: lxml.html.HtmlElement, blocks: list[Block]) -> list[Block] | None:
     """Readability's blocks when they clearly hold more of the same article, else None."""
-    words = sum(len(b.text.split()) for b in blocks)
+    words = word_count(blocks)
     if words >= SHORT_WORDS:
         return None
-    other = readability_blocks(page)
-    other_words = sum(len(b.text.split()) for b in other)
-    if other_words <= MORE * words:
+    other = readability_blocks(tree)
+    if word_count(other) <= MORE * words:
         return None
     mine = _shingles(" ".join(b.text for b in blocks))
     theirs = _shingles(" ".join(b.text for b in other))

@@ -10,57 +10,20 @@ from lxml import etree
 from newsdesk.extraction.blocks import SKIP_TAGS, inline_text
 
 _SEPARATORS = re.compile(r"\s+[|\-–—·:»/]\s+|\s*[|｜]\s*|--")
-_WORD = re.compile(r"\w+")
-
-
-def _words(text: str) -> set[str]:
-    return {w.casefold() for w in _WORD.findall(text)}
-
-
-def _similarity(a: str, b: str) -> float:
-    wa, wb = _words(a), _words(b)
-    return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
 def _in_furniture(element: etree._Element) -> bool:
     node = element.getparent()
     while node is not None:
         tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in ("header", "nav", "footer", "aside") and tag not in ("article",):
-            # A header inside the article is where the headline lives; a page header is not.
-            return node.xpath("ancestor::article") == [] and tag != "header"
+        if tag == "header":
+            return False  # where the headline lives, inside <article> or just before it
+        if tag in ("nav", "footer", "aside"):
+            return not node.xpath("ancestor::article")
         if tag in SKIP_TAGS:
             return True
         node = node.getparent()
     return False
-
-
-def strip_site_name(title: str, site_names: list[str]) -> str:
-    """``Headline | Site`` / ``Headline - Site`` -> ``Headline`` (also for a leading site)."""
-    parts = [p for p in _SEPARATORS.split(title) if p.strip()]
-    if len(parts) < 2:
-        return title.strip()
-    names = [n.casefold() for n in site_names if n]
-    # Drop segments that are the site's name, or short segments at the ends.
-    kept = list(parts)
-    for end in (-1, 0):
-        if len(kept) < 2:
-            break
-        segment = kept[end].strip()
-        if any(segment.casefold() in n or n in segment.casefold() for n in names) or (
-            len(segment.split()) <= 3
-            and len(segment) < 30
-            and len(kept[end + 1 if end == 0 else -2]) > 2 * len(segment)
-        ):
-            kept.pop(end)
-    joined = title
-    if kept != parts:
-        # Cut the original string, so separators inside the headline survive.
-        first, last = kept[0].strip(), kept[-1].strip()
-        start = title.find(first)
-        stop = title.rfind(last) + len(last)
-        joined = title[start:stop] if 0 <= start < stop else " ".join(kept)
-    return joined.strip()
 
 
 def strip_known_site(title: str, site_names: list[str]) -> str:
