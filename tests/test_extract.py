@@ -136,7 +136,7 @@ def _article(inner: str, title: str = "Rates hold") -> str:
         ("<p>Les også: Banken kutter renten</p>", "Les også"),
         ("".join(f"<p>{n}/5 A picture of the harbour at dawn</p>" for n in range(1, 6)), "harbour"),
         (
-            '<div style="display: none"><p>Hidden promo: a cheap mobile phone plan</p></div>',
+            "<div hidden><p>Hidden promo: a cheap mobile phone plan</p></div>",
             "mobile phone plan",
         ),
     ],
@@ -164,6 +164,14 @@ def test_a_page_that_hides_its_whole_text_until_a_script_runs_still_gives_it() -
     assert "central bank" in newsdesk.extract(html, "https://news.example/a").text
 
 
+def test_a_script_heavy_page_that_renders_its_text_hidden_still_gives_it() -> None:
+    # Like YouTube: the hidden text is a small share of the page's characters, most of which
+    # are script, so pruning it leaves nothing and the unpruned page is read instead.
+    script = "<script>var state = {" + '"k": 1, ' * 3000 + "};</script>"
+    html = _article("").replace("<article>", f'{script}<article hidden="">')
+    assert "central bank" in newsdesk.extract(html, "https://news.example/a").text
+
+
 def test_the_costly_searches_for_a_date_and_authors_can_be_left_to_the_feed() -> None:
     body = "".join(
         f"<p>{'The central bank held its rates on Tuesday and said more data was needed. ' * 3}</p>"
@@ -178,6 +186,7 @@ def test_the_costly_searches_for_a_date_and_authors_can_be_left_to_the_feed() ->
     assert searched.date is not None
     assert searched.date.date().isoformat() == "2025-03-04"
     assert searched.date_has_time is False
+    assert searched.authors == ("Jane Roe",)
     trusting = newsdesk.extract(
         page, "https://news.example/a", search_date=False, search_authors=False
     )

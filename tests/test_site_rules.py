@@ -45,6 +45,8 @@ def test_rule_gives_its_expected_title_and_text(rule: SiteRule) -> None:
         assert _norm(result.title) == _norm(rule.test.title)
     for phrase in rule.test.expect:
         assert _norm(phrase) in _norm(result.text)
+    for phrase in rule.test.reject:
+        assert _norm(phrase) not in _norm(result.text)
 
 
 def test_title_strip_patterns_apply_in_order() -> None:
@@ -53,13 +55,15 @@ def test_title_strip_patterns_apply_in_order() -> None:
 name = "example"
 domains = ["example.org"]
 title = ['meta[property="og:title"]', "h1"]
-title_strip = ['\\s*\\|\\s*Example$']
+title_strip = ['\\s*\\|\\s*Example$', '\\s*\\|\\s*Markets$']
 """
     )
     tree = newsdesk.extraction.parse_html(
-        '<html><head><meta property="og:title" content="Rates  rise | Example"></head>'
-        "<body><h1>Other</h1></body></html>"
+        '<html><head><meta property="og:title" content="Rates  rise | Markets | Example">'
+        "</head><body><h1>Other</h1></body></html>"
     )
+    # The site name goes first, which bares the section for the second pattern; the other
+    # order would leave "Rates rise | Markets".
     assert rule.headline(tree) == "Rates rise"
 
 

@@ -30,6 +30,7 @@ class RuleTest:
     url: str
     title: str = ""
     expect: tuple[str, ...] = ()
+    reject: tuple[str, ...] = ()  # phrases the rule removes, which the text must not contain
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,7 @@ def _test(data: dict[str, Any]) -> RuleTest | None:
         url=str(test["url"]),
         title=str(test.get("title", "")),
         expect=tuple(str(e) for e in test.get("expect", [])),
+        reject=tuple(str(e) for e in test.get("reject", [])),
     )
 
 
