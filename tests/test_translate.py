@@ -90,9 +90,15 @@ def test_translations_are_written_cached_and_built(tmp_path: Path, server: Local
     assert run(site).published == 1
     assert len(calls) == before + 3  # only the failing language was asked again (3 tries)
     assert ja.exists()
+    # The languages widget, on a page in the second language, links every language's home.
+    ja.write_text(ja.read_text().replace("widgets:\n", 'widgets:\n  - "languages"\n', 1))
     result = build_site(site, load_config(site))
     assert result.returncode == 0, result.output
+    assert "WARN" not in result.output, result.output  # e.g. Hugo's deprecations
     ja_page = site / "public" / "ja" / "posts" / original.stem / "index.html"
     assert ja_page.exists()
+    widget = ja_page.read_text().split("widget-languages")[1].split("</section>")[0]
+    assert '<a href="/" hreflang="en">' in widget
+    assert '<a href="/de/" hreflang="de">' in widget
     html = (site / "public" / "posts" / original.stem / "index.html").read_text()
     assert 'hreflang="ja"' in html

@@ -112,8 +112,7 @@ def hugo_build_command(
         "--cleanDestinationDir",
         "--noBuildLock",
         "--logLevel",
-        "warn",
-        "--quiet",
+        "warn",  # warnings and errors are reported; the banner and stats are not kept
         *extra_args,
     ]
 
@@ -131,7 +130,8 @@ def build_site(
     done = subprocess.run(
         command, capture_output=True, text=True, env=_hugo_env(site_dir), check=False
     )
-    output = (done.stdout + done.stderr).strip()
+    # Hugo prints its banner and page counts on stdout and its log (WARN, ERROR) on stderr.
+    output = done.stderr.strip()
     if done.returncode != 0:
         return BuildResult(done.returncode, output, public)
     return _index_for_search(public, output)

@@ -41,6 +41,9 @@ def hugo_config(cfg: Config) -> str:
         "buildFuture = true",
         "enableRobotsTXT = true",
         "disableKinds = []",
+        # Raw HTML in third-party text (a summary from a page) is dropped, as designed
+        # (markup.goldmark.renderer.unsafe = false); that is not worth a warning per post.
+        "ignoreLogs = ['warning-goldmark-raw-html']",
         "",
         "[pagination]",
         "pagerSize = 10",
@@ -87,7 +90,7 @@ def hugo_config(cfg: Config) -> str:
             lines += [
                 f"[languages.{quote(code)}]",
                 f"weight = {weight}",
-                f"languageName = {quote(LANGUAGE_NAMES.get(code, code))}",
+                f"label = {quote(LANGUAGE_NAMES.get(code, code))}",
                 "",
             ]
     return "\n".join(lines)
