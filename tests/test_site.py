@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -181,6 +182,17 @@ def test_square_brackets_in_page_text_stay_text(tmp_path: Path) -> None:
     assert "Shares rose [1] after the report [see note]" in body
     assert "<math" not in body
     assert "\\[" not in body
+
+
+def test_category_links_lead_to_the_category_page(tmp_path: Path) -> None:
+    article = _article(1, "Power prices", PROSE, categories=("Énergie & Co",))
+    site = _site(tmp_path, [(article, FrontMatterDefaults())])
+    _build(site)
+    home = (site / "public" / "index.html").read_text()
+    href = re.search(r'class="category" href="([^"]+)"', home)
+    assert href is not None
+    target = site / "public" / unquote(href.group(1)).strip("/") / "index.html"
+    assert target.exists(), href.group(1)
 
 
 def test_no_external_requests_in_the_theme(tmp_path: Path) -> None:
