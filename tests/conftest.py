@@ -24,6 +24,7 @@ def server() -> Iterator[LocalServer]:
     srv = LocalServer()
     yield srv
     srv.close()
+    assert srv.errors == [], f"a request handler failed: {srv.errors!r}"
 
 
 @pytest.fixture

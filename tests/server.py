@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ class LocalServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route | Handler] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.errors: list[BaseException | None] = []  # raised by handlers, not by clients
         server = self
 
         class RequestHandler(BaseHTTPRequestHandler):
@@ -59,9 +61,15 @@ class LocalServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
+        errors = self.errors
+
         class Server(ThreadingHTTPServer):
             def handle_error(self, request: object, client_address: object) -> None:
-                pass  # clients that hang up mid-response are part of the fault tests
+                error = sys.exc_info()[1]
+                # Clients that hang up mid-response are part of the fault tests; anything
+                # else (a failed assert in a handler) is kept for the fixture to report.
+                if not isinstance(error, ConnectionError):
+                    errors.append(error)
 
         self.httpd = Server(("127.0.0.1", 0), RequestHandler)
         self.httpd.daemon_threads = True

@@ -87,7 +87,6 @@ def test_home_post_and_search_in_chromium(site_url: tuple[str, Path]) -> None:
         page.fill(".pagefind-ui__search-input", "Marvessa")
         page.wait_for_selector(".pagefind-ui__result-link")
         results = page.locator(".pagefind-ui__result-link")
-        assert results.count() >= 1
         assert "Marvessa" in results.first.inner_text() or "Marvessa" in page.inner_text(
             ".pagefind-ui__results"
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -147,10 +146,6 @@ def test_robustness_corpus_never_crashes() -> None:
         except FeedError:
             failed += 1
     assert parsed > failed
-
-
-def _unused(path: Path) -> None:  # keep Path import used for type checkers
-    del path
 
 
 @given(
