@@ -1,7 +1,7 @@
 """Cross-source duplicate detection: precision and recall on a labelled set from the corpus.
 
     .venv/bin/python benchmarks/dedupe.py
-    .venv/bin/python benchmarks/dedupe.py --pages 300 --threshold 0.4
+    .venv/bin/python benchmarks/dedupe.py --pages 300
 
 Positives: an article's text and an edited copy, as a second source would carry it (a few
 words changed, the first sentence reworded or dropped, a credit line added, a paragraph moved).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -157,12 +159,18 @@ def test_prune_removes_old_posts_for_good(tmp_path: Path, server: LocalServer) -
         assert [i["status"] for i in store.items()] == ["pruned"]
 
 
-def test_language_detection_works_while_the_model_loads_in_the_background() -> None:
-    from newsdesk.enrich.language import detect_language, warm_up
-
-    warm_up()
-    text = "The central bank kept its interest rates unchanged on Tuesday, citing inflation. " * 3
-    assert detect_language(text) == "en"
-    assert (
-        detect_language("Die Zentralbank hat ihre Zinsen am Dienstag nicht verändert. " * 3) == "de"
+def test_warm_up_loads_the_language_model_in_a_background_thread() -> None:
+    # A fresh interpreter, so that no earlier test has loaded the model already.
+    code = (
+        "import threading, py3langid.langid as L\n"
+        "from newsdesk.enrich.language import detect_language, warm_up\n"
+        "assert L.IDENTIFIER is None\n"
+        "warm_up()\n"
+        "loader = next(t for t in threading.enumerate() if t.name == 'langid-load')\n"
+        "print(detect_language('The central bank kept its rates unchanged on Tuesday. ' * 3))\n"
+        "loader.join()\n"
+        "print(L.IDENTIFIER is not None)\n"
     )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["en", "True"]

@@ -201,15 +201,8 @@ def _extraction_pool(cfg: Config, expected: int) -> Executor:
         context = multiprocessing.get_context("forkserver")
         # The fork server imports the extractors once; workers fork from it ready to go.
         context.set_forkserver_preload(["newsdesk.extraction"])
-        return ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_warm_worker
-        )
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context)
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
-
-
-def _warm_worker() -> None:
-    """Import the extractors once per worker process, before the first page arrives."""
-    import newsdesk.extraction  # noqa: F401
 
 
 def _robots_cache(store: Store) -> tuple[Loader, Saver]:

@@ -68,7 +68,7 @@ def watch(
     stats = WatchStats()
     sources = [s for s in cfg.sources if s.enabled]
     now = time.monotonic()
-    # First cycle: everything is due, in a random order of slots within the first jitter window.
+    # First cycle: every source is due now; the jitter spreads the cycles after it.
     due_at = {s.name: now for s in sources}
     last_publish: float | None = None
     while not stop.is_set():

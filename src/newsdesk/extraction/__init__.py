@@ -1,7 +1,9 @@
 """Stage 3, extract: an article page's main text and metadata.
 
-``extract(html, url)`` tries a per-site rule first (``sites/*.toml``), then trafilatura, and
-cleans the result of boilerplate. It is the function behind ``newsdesk extract``.
+``extract(html, url)`` tries a per-site rule's body first (``sites/*.toml``), else trafilatura
+on the page without what the rule removes and what the page hides, with readability-lxml as a
+second opinion on short texts; then it cleans out boilerplate, puts back a missing standfirst,
+and applies the rule's metadata. It is the function behind ``newsdesk extract``.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ def decode_html(content: bytes, content_type: str = "") -> str:
         declared = _known(match.group(1).decode("ascii", "ignore")) if match else None
     if declared:
         # Pages that declare latin-1 are nearly always cp1252 (browsers treat them so).
-        declared = "cp1252" if declared in ("latin_1", "iso8859-1", "ascii") else declared
+        declared = "cp1252" if declared in ("iso8859-1", "ascii") else declared
         try:
             return content.decode(declared)
         except UnicodeDecodeError:

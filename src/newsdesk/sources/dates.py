@@ -1,7 +1,8 @@
 """Feed dates: RFC 822, ISO 8601, and zone-less ``YYYY-MM-DD HH:MM:SS`` (investing.com).
 
-Every function returns an aware datetime or None; a date without a zone is read in the
-source's ``feed_timezone``.
+The parsers return an aware datetime or None; a date without a zone is read in the source's
+``feed_timezone``. ``has_time``/``has_offset`` say what a date string gives, and
+``settle_day`` turns a day without a time into a timestamp without inventing midnight.
 """
 
 from __future__ import annotations
