@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import threading
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -102,3 +103,29 @@ def test_translations_are_written_cached_and_built(tmp_path: Path, server: Local
     assert '<a href="/de/" hreflang="de">' in widget
     html = (site / "public" / "posts" / original.stem / "index.html").read_text()
     assert 'hreflang="ja"' in html
+
+
+def test_the_same_story_translated_by_two_workers_at_once_is_published_once(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    _do_POST(server)
+    both_waiting = threading.Barrier(2, timeout=10)
+    calls: list[dict[str, object]] = []
+    api = _chat_server(server, calls, fail=set())
+    answer = server.routes["/v1/chat/completions"]
+
+    def in_step(handler: BaseHTTPRequestHandler) -> None:
+        both_waiting.wait()  # both articles have passed the duplicate check before either answer
+        answer(handler)  # type: ignore[operator]
+
+    server.routes["/v1/chat/completions"] = in_step
+    text = story_text("one story carried by two wires", 80)
+    sources = []
+    for name in ("wire-a", "wire-b"):
+        page = server.add(f"/{name}/s", investing_current_page("Yen slides", [("p", text)]))
+        item = {"title": "Yen slides", "date": "2026-11-20 10:00:00", "link": page}
+        sources.append({"name": name, "url": server.add(f"/{name}.rss", investing_feed([item]))})
+    site = write_site(tmp_path / "site", sources, translate={"to": ["ja"], "url": api})
+    report = run(site)
+    assert report.published == 1
+    assert sum(s.skipped for s in report.sources.values()) == 1

@@ -10,7 +10,7 @@ from newsdesk.errors import ExtractionFailed, FetchError
 from newsdesk.extraction import parse_html
 from newsdesk.extraction.blocks import collect_blocks
 from newsdesk.extraction.cleanup import clean_blocks, drop_headline
-from newsdesk.models import Article, Block, Extracted, FeedEntry, Page
+from newsdesk.models import Article, Block, Extracted, FeedEntry, Page, word_count
 from newsdesk.sources.dates import settle_day
 from newsdesk.urls import canonical_url
 
@@ -49,7 +49,7 @@ def build_article(
     words = extracted.word_count if extracted else 0
     if words < cfg.extract.min_words:
         fallback = feed_blocks(entry)
-        if sum(len(b.text.split()) for b in fallback) > words:
+        if word_count(fallback) > words:
             blocks = fallback
     if not blocks:
         why = f"page failed ({page_error})" if page_error else "the page has no article text"

@@ -31,7 +31,7 @@ from newsdesk.errors import ExtractionFailed, FeedError, FetchError, Skip
 from newsdesk.extraction import extract
 from newsdesk.fetch import Fetcher
 from newsdesk.fetch.robots import Loader, Robots, RobotsRules, Saver
-from newsdesk.models import Article, Extracted, FeedEntry, Page
+from newsdesk.models import Article, Extracted, FeedEntry, Page, word_count
 from newsdesk.publish import (
     add_source_link,
     post_path,
@@ -381,15 +381,20 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
         duplicate = ctx.store.add_alias(article.url, item.id)
         if duplicate is not None:
             raise Skip(f"duplicate of item {duplicate} (same final URL)")
-        fingerprint = _check_same_story(ctx, source, article)
+        fingerprint = _fingerprint(ctx, article)
+        _skip_if_same_story(ctx, source, article, fingerprint)
         versions = await _translations(ctx, article)
         if versions:
+            # Another worker may have published the same story while this one waited.
+            _skip_if_same_story(ctx, source, article, fingerprint)
             languages = (article.language, *versions)
             article = replace(article, translations=languages)
             versions = {k: replace(v, translations=languages) for k, v in versions.items()}
-        path = _publish(ctx, source, article)
         for language, version in versions.items():
             _publish(ctx, source, version, language=language)
+        # The main post last: once its file exists, a killed run counts the item as published
+        # (_reconcile), so every translation must already be on disk.
+        path = _publish(ctx, source, article)
     except ExtractionFailed as exc:
         ctx.store.mark_failed(item.id, str(exc), retry=False, max_attempts=1)
         _count(ctx, source.name, item.url, str(exc), "failed")
@@ -404,7 +409,7 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
         )
         _count(ctx, source.name, item.url, str(exc), "retry" if status == NEW else "failed")
         return
-    words = sum(len(block.text.split()) for block in article.blocks)
+    words = word_count(article.blocks)
     ctx.store.mark_published(item.id, path=path, final_url=article.url, words=words)
     if fingerprint:
         ctx.store.save_fingerprint(item.id, fingerprint)
@@ -414,17 +419,22 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
     ctx.progress.item_done(source.name, item.url, "published")
 
 
-def _check_same_story(ctx: _Context, source: SourceConfig, article: Article) -> list[int] | None:
-    """Skip (or link) the article when another source already published the same story;
-    returns its fingerprint to store once it is published."""
+def _fingerprint(ctx: _Context, article: Article) -> list[int] | None:
+    """The article's MinHash signature, stored once it is published (None: dedupe is off)."""
     if ctx.cfg.dedupe.mode == "off":
         return None
-    fingerprint = signature(article.text)
+    return signature(article.text) or None
+
+
+def _skip_if_same_story(
+    ctx: _Context, source: SourceConfig, article: Article, fingerprint: list[int] | None
+) -> None:
+    """Skip (or link) the article when another source already published the same story."""
     if not fingerprint:
-        return None
+        return
     twin = ctx.store.near_duplicate(fingerprint, ctx.cfg.dedupe.threshold)
     if twin is None:
-        return fingerprint
+        return
     if ctx.cfg.dedupe.mode == "link":
         row = ctx.store.item(twin)
         post = ctx.site_dir / row["path"] if row and row.get("path") else None

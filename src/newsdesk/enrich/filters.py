@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from newsdesk.config import FilterRules
 from newsdesk.errors import Skip
-from newsdesk.models import Article
+from newsdesk.models import Article, word_count
 
 
 @lru_cache(maxsize=256)
@@ -29,7 +29,7 @@ def _matching(rules: tuple[str, ...], text: str) -> str | None:
 def check(article: Article, *rule_sets: FilterRules | None, now: datetime | None = None) -> None:
     """Raise Skip when a filter rejects the article; the message names the rule."""
     text = f"{article.title}\n{article.text}"
-    words = sum(len(block.text.split()) for block in article.blocks)
+    words = word_count(article.blocks)
     now = now or datetime.now(UTC)
     for rules in rule_sets:
         if rules is None:
