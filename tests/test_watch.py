@@ -16,6 +16,14 @@ from tests.server import LocalServer
 TEXT = "Shipping rates eased for a third week as new vessels joined the busiest routes. " * 5
 
 
+def _shows(page: Path, text: str) -> bool:
+    """The built page contains ``text``; False while Hugo is rewriting it (it may be absent)."""
+    try:
+        return text in page.read_text()
+    except FileNotFoundError:
+        return False
+
+
 def _wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -46,7 +54,7 @@ def test_watch_publishes_rebuilds_and_stops_cleanly(tmp_path: Path, server: Loca
     try:
         posts = site / "content" / "posts"
         index = site / "public" / "index.html"
-        _wait_for(lambda: index.exists() and "First story" in index.read_text(), 60, "first build")
+        _wait_for(lambda: _shows(index, "First story"), 60, "first build")
         items.append(
             {
                 "title": "Second story",
@@ -57,7 +65,7 @@ def test_watch_publishes_rebuilds_and_stops_cleanly(tmp_path: Path, server: Loca
             }
         )
         server.add("/feed.rss", investing_feed(items), Content_Type="application/rss+xml")
-        _wait_for(lambda: "Second story" in index.read_text(), 60, "the rebuild")
+        _wait_for(lambda: _shows(index, "Second story"), 60, "the rebuild")
         assert len(list(posts.glob("*.md"))) == 2
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=10)
