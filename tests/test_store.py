@@ -56,6 +56,23 @@ def test_register_is_once_per_url_and_per_guid(tmp_path: Path) -> None:
         assert [i["status"] for i in store.items()] == [NEW]
 
 
+def test_pending_items_of_chosen_sources_are_listed_and_counted_by_the_database(
+    tmp_path: Path,
+) -> None:
+    with Store(tmp_path / "s.db") as store:
+        for n, source in enumerate(("a", "b", "b", "c")):
+            url = f"https://x.test/{n}"
+            store.register(item_id(url), url, _entry(url, source=source))
+        assert store.pending_count(5) == 4
+        assert store.pending_count(5, ["b", "c"]) == 3
+        assert [i.url for i in store.pending(5, ["b"], page=1)] == [
+            "https://x.test/1",
+            "https://x.test/2",
+        ]
+        assert store.pending_count(5, []) == 0
+        assert list(store.pending(5, [])) == []
+
+
 def test_failures_retry_until_the_limit(tmp_path: Path) -> None:
     with Store(tmp_path / "s.db") as store:
         url = "https://x.test/a"

@@ -184,7 +184,7 @@ async def _run(
         if options.fetch_articles:
             # Pending items are streamed from the database, never held in a list.
             names = [s.name for s in sources]
-            total = store.pending_count(cfg.fetch.max_attempts)
+            total = store.pending_count(cfg.fetch.max_attempts, names)
             progress.items_started(total)
             with _extraction_pool(cfg, total) as ctx.executor:
                 if isinstance(ctx.executor, ProcessPoolExecutor):  # a big run: worth it

@@ -272,33 +272,45 @@ class Store:
     def pending(
         self, max_attempts: int, sources: list[str] | None = None, page: int = 500
     ) -> Iterator[PendingItem]:
-        """Items still to publish (new, fewer than ``max_attempts`` failures), oldest first.
+        """Items still to publish (new, fewer than ``max_attempts`` failures), oldest first,
+        of ``sources`` only when given.
 
         Streamed a page at a time (keyset pagination), so memory does not grow with the
         backlog, and items updated while iterating are not seen twice.
         """
+        where, args = self._pending_where(max_attempts, sources)
         after = ("", "")
         while True:
             rows = self.db.execute(
-                "SELECT id, url, attempts, entry, source, first_seen_at FROM items"
-                " WHERE status = ? AND attempts < ?"
-                " AND (first_seen_at > ? OR (first_seen_at = ? AND id > ?))"
+                "SELECT id, url, attempts, entry, first_seen_at FROM items WHERE "
+                + where
+                + " AND (first_seen_at > ? OR (first_seen_at = ? AND id > ?))"
                 " ORDER BY first_seen_at, id LIMIT ?",
-                (NEW, max_attempts, after[0], after[0], after[1], page),
+                (*args, after[0], after[0], after[1], page),
             ).fetchall()
             if not rows:
                 return
-            for item_id, url, attempts, entry, source, _ in rows:
-                if sources is None or source in sources:
-                    yield PendingItem(item_id, url, attempts, _entry_from_json(entry))
-            after = (rows[-1][5], rows[-1][0])
+            for item_id, url, attempts, entry, _ in rows:
+                yield PendingItem(item_id, url, attempts, _entry_from_json(entry))
+            after = (rows[-1][4], rows[-1][0])
 
-    def pending_count(self, max_attempts: int) -> int:
-        """How many items wait to be published."""
-        row = self.db.execute(
-            "SELECT COUNT(*) FROM items WHERE status = ? AND attempts < ?", (NEW, max_attempts)
-        ).fetchone()
+    def pending_count(self, max_attempts: int, sources: list[str] | None = None) -> int:
+        """How many items wait to be published (of ``sources`` only when given)."""
+        where, args = self._pending_where(max_attempts, sources)
+        row = self.db.execute("SELECT COUNT(*) FROM items WHERE " + where, args).fetchone()
         return int(row[0])
+
+    @staticmethod
+    def _pending_where(
+        max_attempts: int, sources: list[str] | None
+    ) -> tuple[str, tuple[object, ...]]:
+        where = "status = ? AND attempts < ?"
+        args: tuple[object, ...] = (NEW, max_attempts)
+        if sources is not None:
+            marks = ", ".join("?" * len(sources)) or "NULL"  # IN (NULL) matches nothing
+            where += f" AND source IN ({marks})"
+            args += tuple(sources)
+        return where, args
 
     def add_alias(self, url: str, item_id: str) -> str | None:
         """Record that ``item_id`` is also known by ``url``; returns the id of another item
