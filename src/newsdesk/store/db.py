@@ -80,7 +80,9 @@ def _entry_from_json(text: str) -> FeedEntry:
 
 
 class Store:
-    """State in a SQLite file; one instance per process, used from one thread."""
+    """State in a SQLite file; one instance per process. The pipeline's thread does all the
+    work, except that translation threads read and write the translation cache (a cache write
+    that lands inside a pipeline transaction commits or rolls back with it: harmless)."""
 
     def __init__(self, path: Path | str):
         self.path = path
