@@ -121,5 +121,5 @@ def test_line_breaks_and_indentation_cannot_make_blocks(block: Block, markdown: 
 def test_source_link_cannot_break_out() -> None:
     assert source_link("src]", "https://x.test/a (b)") == "[src\\]](https://x.test/a%20%28b%29)"
     assert source_link("a\n\nb", "https://x.test/?a=1&amp;b={c}") == (
-        "[a  b](https://x.test/?a=1\\&amp;b=%7Bc%7D)"
+        "[a  b](https://x.test/?a=1&amp;amp;b=%7Bc%7D)"
     )

@@ -95,6 +95,7 @@ def render_body(blocks: Sequence[Block], style: str) -> str:
 def source_link(name: str, url: str) -> str:
     """The closing ``[name](url)`` line; the URL is encoded so it cannot break out."""
     safe_url = url_quote(one_line(xml_safe(url)), safe=":/?#@!$&'*+,;=%~-._")
-    # A link destination decodes entity references too: "&amp;" in a URL stays as written.
-    destination = _ENTITY.sub(r"\\&", safe_url)
+    # Goldmark decodes entity references in a link destination, even after a backslash:
+    # "&amp;" in a URL is written "&amp;amp;", which it decodes to the five characters.
+    destination = _ENTITY.sub("&amp;", safe_url)
     return f"[{escape_markdown(name)}]({destination})"
