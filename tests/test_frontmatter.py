@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsdesk.config import FrontMatterDefaults
+from newsdesk.models import Article, Block
+from newsdesk.publish import render_post
 from newsdesk.publish.frontmatter import quote, render_front_matter
+from newsdesk.publish.post import term_name
+from newsdesk.xmltext import xml_safe
+from tests.helpers import split_post
 
 
 def _load(text: str) -> dict[str, object]:
@@ -66,3 +76,100 @@ def test_reference_style() -> None:
         '---\ntitle: "A \'quoted\' title"\ncategories:\n  - "investing_us"\n'
         'pager: true\nsidebar: "right"\n---\n'
     )
+
+
+# --- what render_post writes ------------------------------------------------------------
+
+
+def _article(**values: object) -> Article:
+    fields: dict[str, object] = {
+        "id": "00000000000000a1",
+        "url": "https://news.test/a",
+        "source": "wire",
+        "title": "Title",
+        "blocks": (Block("p", "Body."),),
+        "published": datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
+        "summary": "Body...",
+        "categories": ("wire",),
+        "tags": ("wire",),
+    }
+    fields.update(values)
+    return Article(**fields)  # type: ignore[arg-type]
+
+
+def test_control_characters_never_reach_the_post() -> None:
+    # A control character in a title made the site's RSS invalid XML.
+    dirty = "Oil\x01 \x08prices\x7f \x85rise \ud800\ufffe"
+    article = _article(
+        title=dirty,
+        summary=dirty,
+        source="wi\x1bre",
+        url="https://news.test/\x00a",
+        categories=(dirty,),
+        tags=(dirty,),
+        image="https://img.test/\x0ba.png",
+        blocks=tuple(Block(kind, dirty) for kind in ("p", "h", "li", "quote", "pre")),
+    )
+    options = FrontMatterDefaults(thumbnail="auto")
+    for style in ("paragraphs", "single"):
+        text = render_post(article, options, timezone="UTC", body_style=style)
+        assert text == xml_safe(text)
+        text.encode("utf-8")  # the lone surrogate became U+FFFD
+        front = _load(split_post(text)[0])
+        assert front["title"] == "Oil prices rise \ufffd"
+        assert front["summary"] == "Oil prices rise \ufffd"
+        assert front["thumbnail"] == "https://img.test/a.png"
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("investing_us", "investing_us"),
+        ("Energy & Co", "Energy & Co"),
+        ("NYSE:TM", "NYSE:TM"),
+        ("U.S.", "U.S."),
+        ("C++", "C++"),
+        ("page", "page"),
+        ("..", "~46~~46~"),  # replaced the home page
+        (".", "~46~"),  # replaced the list of all tags
+        ("a/b", "a~47~b"),  # a page inside term "a"
+        ("x/../../y", "x~47~~46~~46~~47~~46~~46~~47~y"),  # outside the taxonomy folder
+        ("a\\b", "a~92~b"),
+        ("index.html", "index~46~html"),  # broke the build: tags/index.html is a file
+        ("index.xml", "index~46~xml"),
+        (".NET", "~46~NET"),  # a hidden folder
+        ("%41", "~37~41"),  # a link that the server decodes to /tags/A/
+        ("!!!", "~33~~33~~33~"),  # no path at all: the tags list again
+        ("a~47~b", "a~126~47~126~b"),  # "~" is the escape character itself
+        ("日本/経済", "日本~47~経済"),
+    ],
+)
+def test_term_names_that_are_path_tricks_get_safe_spellings(name: str, written: str) -> None:
+    assert term_name(name) == written
+    assert _shown(written) == name
+
+
+def _shown(written: str) -> str:
+    """What the theme shows for a term (layouts/_partials/term-name.html)."""
+    if "~" not in written:
+        return written
+    return re.sub(r"~([0-9]{1,7})~", lambda m: chr(int(m[1])), written)
+
+
+@settings(max_examples=500)
+@given(any_text)
+def test_every_term_name_is_shown_as_written_and_has_one_plain_segment(name: str) -> None:
+    written = term_name(name)
+    assert _shown(written) == xml_safe(name)
+    if written != xml_safe(name):
+        # Letters, digits and ~NN~ only: a single path segment, never "." or "..".
+        assert re.fullmatch(r"(?:[^\W_]|~\d+~)*", written)
+        assert not any(c in written for c in "/\\%.")
+
+
+def test_render_post_writes_safe_term_names() -> None:
+    article = _article(categories=("..",), tags=("a/b", "markets"))
+    text = render_post(article, FrontMatterDefaults(), timezone="UTC", body_style="single")
+    front = _load(split_post(text)[0])
+    assert front["categories"] == ["~46~~46~"]
+    assert front["tags"] == ["a~47~b", "markets"]

@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from lxml import etree
+from lxml import html as lxml_html
 
 from newsdesk.config import FrontMatterDefaults, load_config
 from newsdesk.models import Article, Block
@@ -216,3 +218,137 @@ def test_list_pages_paginate(tmp_path: Path, count: int) -> None:
     assert (public / "404.html").exists()
     assert (public / "sitemap.xml").exists()
     assert (public / "pagefind" / "pagefind-ui.js").exists()
+
+
+def _post_file(site: Path, name: str, front: str, body: str) -> Path:
+    """A hand-written post (not escaped by newsdesk)."""
+    path = site / "content" / "posts" / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'---\ntitle: "{name}"\ndate: "2026-11-20 10:00:00"\n{front}---\n\n{body}\n')
+    return path
+
+
+def test_goldmark_gives_page_characters_no_meaning(tmp_path: Path) -> None:
+    # Raw Markdown, as if escaping had missed something: the site's Goldmark settings alone
+    # must keep these characters text.
+    site = _site(tmp_path, [])
+    _post_file(
+        site,
+        "raw",
+        "",
+        '## Heading {style="color:red" id="search"}\n\n'
+        "Visit www.evil.test or https://evil.test now.\n\n"
+        '"Quotes" -- dashes --- and... << >>\n\n'
+        "~~struck~~ ==marked== H~2~O x^2^ ++ins++\n\n"
+        "| a | b |\n|---|---|\n| c | d |\n\n"
+        "- [ ] task\n\n"
+        "Term\n: definition\n\n"
+        "Note[^1].\n\n[^1]: footnote\n\n"
+        ":smile:\n\n"
+        "Paragraph\n{.class #id}\n",
+    )
+    _build(site)
+    body = (site / "public" / "posts" / "raw" / "index.html").read_text().split('class="body"')[1]
+    body = body.split("</div>")[0]
+    forbidden = [
+        'id="search"',  # heading attributes
+        'style="',
+        'class="class"',  # block attributes
+        'href="http',  # linkify
+        "doc-noteref",  # footnotes
+        "doc-endnotes",
+        *("<del>", "<mark>", "<sub>", "<sup>", "<ins>"),  # strikethrough and extras
+        *("<table>", "<input", "<dl>"),  # tables, task lists, definition lists
+        *("&ldquo;", "“", "&ndash;", "&laquo;", "&hellip;", "…"),  # typographer
+        "😄",  # emoji
+    ]
+    assert [markup for markup in forbidden if markup in body] == []
+    assert "&quot;Quotes&quot; -- dashes --- and... &lt;&lt; &gt;&gt;" in body
+
+
+@pytest.mark.parametrize("control", ["", "\x01"])  # a control character made RSS invalid XML
+def test_rss_carries_titles_and_summaries_as_text(tmp_path: Path, control: str) -> None:
+    summary = "See [the filing](http://evil.test/f) and <b>bold</b> &amp; **more**..."
+    title = f"Oil{control} <i>rises</i> & [falls](http://evil.test)"
+    article = _article(1, title, PROSE, summary=summary)
+    site = _site(tmp_path, [(article, FrontMatterDefaults())])
+    _build(site)
+    public = site / "public"
+    for feed in [public / "index.xml", *public.glob("*/index.xml"), *public.glob("*/*/index.xml")]:
+        tree = etree.parse(str(feed), etree.XMLParser(recover=False))  # well-formed XML
+        for item in tree.findall("channel/item"):
+            if not item.findtext("link", "").startswith("/posts/"):
+                continue
+            assert item.findtext("title") == "Oil <i>rises</i> & [falls](http://evil.test)"
+            # A description is HTML to a feed reader: it must render as the summary's text.
+            shown = lxml_html.fragment_fromstring(item.findtext("description", ""), "div")
+            assert len(shown) == 0, (feed, etree.tostring(shown))
+            assert shown.text_content() == summary
+    etree.parse(str(public / "sitemap.xml"), etree.XMLParser(recover=False))
+
+
+TERMS = [
+    "..",
+    ".",
+    "a/b",
+    "x/../../y",
+    "/",
+    "a\\b",
+    "index.html",
+    "index.xml",
+    "%41",
+    "!!!",
+    ".NET",
+    "#hash",
+    "~tilde",
+    "a~47~b",
+    "page",
+    "Energy & Co",
+    "<b>bold</b>",
+    "{{< x >}}",
+    "日本/経済",
+    "U.S.",
+]
+
+
+def test_term_names_that_are_path_tricks_stay_in_their_folder(tmp_path: Path) -> None:
+    articles = [
+        _article(n, f"Story {n}", PROSE, categories=(name,), tags=("wire", name))
+        for n, name in enumerate(TERMS, start=1)
+    ]
+    site = _site(tmp_path, [(a, FrontMatterDefaults()) for a in articles])
+    _build(site)
+    public = site / "public"
+    # Nothing outside the folders a site has; the home page and term lists are themselves.
+    assert {p.name for p in public.iterdir()} == {
+        "404.html", "categories", "css", "index.html", "index.xml", "page", "pagefind",
+        "posts", "robots.txt", "sitemap.xml", "tags",
+    }  # fmt: skip
+    home = lxml_html.parse(str(public / "index.html")).getroot()
+    assert home.xpath("//h1[@class='visually-hidden']/text()") == ["Test Wire"]
+    for taxonomy in ("tags", "categories"):
+        listing = lxml_html.parse(str(public / taxonomy / "index.html")).getroot()
+        names = listing.xpath("//ul[@class='terms']/li/a/text()")
+        assert set(TERMS) <= set(names), taxonomy
+    for article, name in zip(articles, TERMS, strict=True):
+        page = lxml_html.parse(str(public / "posts" / article.id / "index.html")).getroot()
+        links = page.xpath("//p[@class='tags']/a")
+        assert [a.text for a in links] == ["#wire", f"#{name}"]
+        href = unquote(links[1].get("href"))
+        segment = href.removeprefix("/tags/").removesuffix("/")
+        assert href == f"/tags/{segment}/", href
+        assert segment not in ("", ".", "..")
+        assert "/" not in segment
+        assert "\\" not in segment
+        term = lxml_html.parse(str(public / "tags" / segment / "index.html")).getroot()
+        assert term.xpath("//main/h1/text()") == [name]
+        assert term.xpath("//head/title/text()") == [f"{name} · Test Wire"]
+        feed = etree.parse(str(public / "tags" / segment / "index.xml"))
+        assert feed.findtext("channel/title") == f"{name} on Test Wire"
+    # Each card on the home page links its category, under the name as written.
+    categories = home.xpath("//article[@class='card']//a[@class='category']")
+    assert len(categories) == len(home.xpath("//article[@class='card']")) == 10
+    for link in categories:
+        assert link.text in TERMS
+        target = public / unquote(link.get("href")).strip("/") / "index.html"
+        assert lxml_html.parse(str(target)).getroot().xpath("//main/h1/text()") == [link.text]

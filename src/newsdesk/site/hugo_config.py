@@ -41,6 +41,9 @@ def hugo_config(cfg: Config) -> str:
         "buildFuture = true",
         "enableRobotsTXT = true",
         "disableKinds = []",
+        # Term pages show the name as written ("investing_us", not "Investing_us").
+        "capitalizeListTitles = false",
+        "enableEmoji = false",  # ":smile:" in page text stays text
         # Raw HTML in third-party text (a summary from a page) is dropped, as designed
         # (markup.goldmark.renderer.unsafe = false); that is not worth a warning per post.
         "ignoreLogs = ['warning-goldmark-raw-html']",
@@ -62,18 +65,46 @@ def hugo_config(cfg: Config) -> str:
         "[markup.goldmark.renderer]",
         "unsafe = false",  # raw HTML in a post is never rendered
         "",
-        # Curly quotes are fine; dashes and "..." stay exactly as the publisher wrote them.
+        # Page text is text (newsdesk.publish.markdown escapes what CommonMark interprets):
+        # every extension that would give its characters a meaning is off. Linkify made
+        # "www.x.com" a link, the typographer rewrote quotes, dashes and "<<", the others
+        # turn "~~", "|", "[^1]", ": ", "- [ ]" and "{#id}" into markup.
+        "[markup.goldmark.extensions]",
+        "definitionList = false",
+        "linkify = false",
+        "strikethrough = false",
+        "table = false",
+        "taskList = false",
+        "[markup.goldmark.extensions.footnote]",
+        "enable = false",
         "[markup.goldmark.extensions.typographer]",
-        'enDash = "--"',
-        'emDash = "---"',
-        'ellipsis = "..."',
-        "",
+        "disable = true",
+        "[markup.goldmark.extensions.cjk]",
+        "enable = false",
+        "[markup.goldmark.extensions.extras.delete]",
+        "enable = false",
+        "[markup.goldmark.extensions.extras.insert]",
+        "enable = false",
+        "[markup.goldmark.extensions.extras.mark]",
+        "enable = false",
+        "[markup.goldmark.extensions.extras.subscript]",
+        "enable = false",
+        "[markup.goldmark.extensions.extras.superscript]",
+        "enable = false",
         "[markup.goldmark.extensions.passthrough]",
         "enable = true",
         "[markup.goldmark.extensions.passthrough.delimiters]",
-        # Inline math only: page text has "\\" escaped, so "\\(" comes only from hand-written
-        # posts. A block delimiter "\\[" would catch every escaped "[" of page text.
+        # Inline math only, for hand-written posts with mathjax: true. Page text cannot reach
+        # it: its backslash is written as an escaped backslash, which Goldmark reads before
+        # "(", and "(" itself is never escaped. A block delimiter would catch every escaped "[".
         "inline = [['\\(', '\\)']]",
+        "",
+        "[markup.goldmark.parser]",
+        "autoHeadingID = true",  # ids for the table of contents, derived from heading text
+        "[markup.goldmark.parser.attribute]",
+        # "{.class #id style=...}" after a heading or block would become HTML attributes.
+        "block = false",
+        "title = false",
         "",
         "[markup.tableOfContents]",
         "startLevel = 2",
