@@ -42,6 +42,8 @@ ALLOWED = {
     "single": {"p"},
 }
 ATTRIBUTES = {"h2": {"id"}}  # Goldmark's heading ids (for the table of contents)
+# Math on (page text must never reach the \( \) passthrough), a table of contents of headings.
+OPTIONS = FrontMatterDefaults(mathjax=True, toc=True)
 
 HOSTILE = [
     # Hugo shortcodes and template actions, in every spelling.
@@ -178,7 +180,7 @@ def build(root: Path, texts: Sequence[str]) -> tuple[Path, list[Post]]:
     posts = list(_articles(texts))
     for post in posts:
         style = "single" if post.kind == "single" else "paragraphs"
-        text = render_post(post.article, FrontMatterDefaults(), timezone="UTC", body_style=style)
+        text = render_post(post.article, OPTIONS, timezone="UTC", body_style=style)
         write_atomic(post_path(site, "posts", post.article.id), text)
     result = build_site(site, load_config(site))
     assert result.returncode == 0, result.output
@@ -217,6 +219,11 @@ def check_post_page(public: Path, post: Post) -> None:
         assert set(element.attrib) <= ATTRIBUTES.get(str(element.tag), set()), where
     shown = " ".join(block.text_content() for block in blocks)
     assert norm(shown) == norm(post.body_text), where
+
+    for toc in page.xpath("//nav[@class='toc']"):
+        entries = toc.xpath(".//a")
+        assert {str(e.tag) for e in toc.iter()} <= {"nav", "h2", "ul", "li", "a"}, where
+        assert " ".join(norm(a.text_content()) for a in entries) == norm(post.text), where
 
     (h1,) = page.xpath("//h1[@data-pagefind-meta='title']")
     _no_children(h1, where)
@@ -331,7 +338,7 @@ TEXTS = st.lists(_TOKENS | _CHARACTERS, max_size=24).map("".join)
 @pytest.mark.hugo
 @settings(
     deadline=None,
-    max_examples=12,
+    max_examples=40,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(texts=st.lists(TEXTS, min_size=1, max_size=6))
