@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -9,7 +11,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.markup import escape
 
-from newsdesk.errors import ConfigError, NewsdeskError
+from newsdesk.errors import ConfigError, NewsdeskError, storage_error
 from newsdesk.pipeline import RunOptions
 
 app = typer.Typer(
@@ -26,8 +28,18 @@ Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More 
 def _fail(exc: NewsdeskError) -> NoReturn:
     from newsdesk.console import err_console
 
-    err_console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False)
+    err_console.print(
+        f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, soft_wrap=True
+    )
     raise typer.Exit(2 if isinstance(exc, ConfigError) else 1)
+
+
+def _finite_wait(wait: float | None) -> float | None:
+    from newsdesk.config import MAX_DURATION
+
+    if wait is not None and not (0 <= wait <= MAX_DURATION):
+        _fail(ConfigError(f"--wait: expected seconds from 0 to {MAX_DURATION:.0f}, got {wait}"))
+    return wait
 
 
 @app.command()
@@ -105,7 +117,8 @@ def run(
     verbose: Verbose = 0,
 ) -> None:
     """Poll every source once, publish what is new, print a per-source summary."""
-    _run_once(site, verbose, 0 if no_wait else wait, RunOptions(force=force, dry_run=dry_run))
+    wait = 0 if no_wait else _finite_wait(wait)
+    _run_once(site, verbose, wait, RunOptions(force=force, dry_run=dry_run))
 
 
 @app.command()
@@ -117,7 +130,8 @@ def poll(
     verbose: Verbose = 0,
 ) -> None:
     """Poll every source and record new items without fetching any article."""
-    _run_once(site, verbose, 0 if no_wait else wait, RunOptions(force=force, fetch_articles=False))
+    wait = 0 if no_wait else _finite_wait(wait)
+    _run_once(site, verbose, wait, RunOptions(force=force, fetch_articles=False))
 
 
 @app.command()
@@ -159,12 +173,12 @@ def status(site: SiteOption = Path(".")) -> None:
 
     try:
         cfg = load_config(site)
+        with Store(state_path(site)) as store:
+            rows = store.source_status([s.name for s in cfg.sources])
+            failures = {s.name: store.last_errors(s.name, 3) for s in cfg.sources}
+            shrinking = store.shrinking_sources([s.name for s in cfg.sources])
     except NewsdeskError as exc:
         _fail(exc)
-    with Store(state_path(site)) as store:
-        rows = store.source_status([s.name for s in cfg.sources])
-        failures = {s.name: store.last_errors(s.name, 3) for s in cfg.sources}
-        shrinking = store.shrinking_sources([s.name for s in cfg.sources])
     console.print(status_table(rows))
     for name, (before, now) in shrinking.items():
         console.print(
@@ -214,9 +228,13 @@ def prune(
     from newsdesk.retention import prune as prune_site
 
     try:
-        report = prune_site(site, parse_duration(older_than), dry_run=dry_run)
-    except (NewsdeskError, ValueError) as exc:
-        _fail(exc if isinstance(exc, NewsdeskError) else ConfigError(str(exc)))
+        seconds = parse_duration(older_than)
+    except ValueError as exc:
+        _fail(ConfigError(f"--older-than: {exc}"))
+    try:
+        report = prune_site(site, seconds, dry_run=dry_run)
+    except NewsdeskError as exc:
+        _fail(exc)
     verb = "would remove" if dry_run else "removed"
     console.print(
         f"{verb} {report.posts} post(s) ({report.files} file(s)) older than {older_than}",
@@ -227,7 +245,7 @@ def prune(
 @app.command()
 def serve(
     site: SiteOption = Path("."),
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 1313,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 1313,
     bind: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
 ) -> None:
     """Preview the site locally with live reload (Ctrl-C stops)."""
@@ -254,10 +272,11 @@ def extract_command(
 
         from newsdesk.config import FetchConfig
         from newsdesk.fetch import Fetcher
+        from newsdesk.fetch.guard import TRUST_ALL
 
         async def fetch() -> tuple[str, str]:
             async with Fetcher(FetchConfig()) as fetcher:
-                page = await fetcher.get_page(url)
+                page = await fetcher.get_page(url, TRUST_ALL)  # the user's own URL
             return page.html, page.url
 
         try:
@@ -265,7 +284,10 @@ def extract_command(
         except NewsdeskError as exc:
             _fail(exc)
     else:
-        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        try:
+            raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        except OSError as exc:
+            _fail(ConfigError(f"cannot read {source}: {exc.strerror}"))
         html, final = decode_html(raw), url or ""
     typer.echo(dumps(extract(html, final)))
 
@@ -305,5 +327,27 @@ def demo(
 
 
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point: library errors are one line; a disk or database failure that
+    escaped a command says what failed; a bug says so, with its traceback only on request."""
+    try:
+        app()
+    except (OSError, sqlite3.Error) as exc:
+        fault = storage_error(exc)
+        _last_words(str(fault) if fault else f"{type(exc).__name__}: {exc}", exc)
+    except NewsdeskError as exc:
+        _last_words(str(exc), exc)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no raw traceback
+        _last_words(f"unexpected {type(exc).__name__}: {exc} (a bug in newsdesk)", exc)
+
+
+def _last_words(message: str, exc: BaseException) -> NoReturn:
+    from newsdesk.console import err_console
+
+    err_console.print(
+        f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True
+    )
+    if os.environ.get("NEWSDESK_TRACEBACK"):
+        err_console.print_exception()
+    else:
+        err_console.print("(set NEWSDESK_TRACEBACK=1 to see where)", highlight=False)
+    sys.exit(1)

@@ -30,11 +30,17 @@ DEFAULT_WIDGETS = ("search", "recent", "taglist")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    # No inf or nan anywhere: "timeout = inf" is refused here, not by a crash in a later run.
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, frozen=True, allow_inf_nan=False
+    )
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_DURATION = re.compile(r"^\s*([0-9]{1,12}(?:\.[0-9]{1,9})?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+MAX_DURATION = 3650 * 86400.0
+"""Ten years: the longest duration any setting or flag takes (and far below what overflows
+a date)."""
 
 
 def _seconds(value: object) -> object:
@@ -48,7 +54,7 @@ def _seconds(value: object) -> object:
     return value
 
 
-Duration = Annotated[float, BeforeValidator(_seconds), Field(ge=0)]
+Duration = Annotated[float, BeforeValidator(_seconds), Field(ge=0, le=MAX_DURATION)]
 
 
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
@@ -69,8 +75,19 @@ LanguageCode = Annotated[str, BeforeValidator(_language_code)]
 
 
 def parse_duration(text: str) -> float:
-    """Seconds in a duration like "90d", "12h", "15m" or "30"."""
-    return float(_seconds(text))  # type: ignore[arg-type]  # a str always gives a float
+    """Seconds in a duration like "90d", "12h", "15m" or "30" (at most ten years); raise
+    ValueError for anything else."""
+    seconds = float(_seconds(text))  # type: ignore[arg-type]  # a str always gives a float
+    if seconds > MAX_DURATION:
+        raise ValueError(f"{text!r} is longer than the ten years newsdesk accepts")
+    return seconds
+
+
+def _one_line(value: str) -> str:
+    """Header values and names: no control characters (a newline would split a header)."""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ValueError("must be one line of text without control characters")
+    return value
 
 
 def _check_timezone(value: str) -> str:
@@ -148,21 +165,23 @@ class PostsConfig(FrontMatterDefaults):
 class FetchConfig(_Model):
     """``[fetch]``: how newsdesk talks to other people's servers."""
 
-    user_agent: str = "newsdesk/0.1 (+https://github.com/newsdesk/newsdesk)"
+    user_agent: str = Field(
+        default="newsdesk/0.1 (+https://github.com/newsdesk/newsdesk)", min_length=1, max_length=500
+    )
     """User-Agent header sent with every request."""
-    contact: str = ""
+    contact: str = Field(default="", max_length=500)
     """A URL or address where site owners can reach you; appended to the User-Agent."""
-    timeout: float = Field(default=20.0, gt=0)
+    timeout: float = Field(default=20.0, gt=0, le=3600)
     """Total seconds allowed for one request, body included."""
     concurrency: int = Field(default=16, ge=1, le=256)
     """Requests in flight at once, all hosts together."""
     per_host: int = Field(default=2, ge=1, le=32)
     """Requests in flight at once to one host."""
-    max_bytes: int = Field(default=10_000_000, ge=1024)
+    max_bytes: int = Field(default=10_000_000, ge=1024, le=2_000_000_000)
     """Largest response body read; longer ones are cut off and fail."""
     max_redirects: int = Field(default=10, ge=0, le=30)
     """Redirects followed before giving up."""
-    max_attempts: int = Field(default=5, ge=1)
+    max_attempts: int = Field(default=5, ge=1, le=1000)
     """An article is given up after this many failed attempts across runs."""
     min_delay: float = Field(default=1.0, ge=0, le=600)
     """Seconds between the starts of two requests to the same host."""
@@ -175,6 +194,11 @@ class FetchConfig(_Model):
     in a later one."""
     robots: bool = True
     """Check robots.txt before fetching an article (a source can turn it off)."""
+    allow_private: bool = False
+    """Let links from feeds and pages (and their redirects) reach loopback, private and other
+    non-public addresses. The feed URL itself, and links to its exact origin, always may."""
+
+    _header_safe = field_validator("user_agent", "contact")(_one_line)
 
     @property
     def user_agent_header(self) -> str:
@@ -185,7 +209,7 @@ class FetchConfig(_Model):
 class ExtractConfig(_Model):
     """``[extract]``: turning pages into text."""
 
-    min_words: int = Field(default=30, ge=1)
+    min_words: int = Field(default=30, ge=1, le=100_000)
     """A page with fewer words falls back to the feed's own content."""
     workers: int = Field(default=0, ge=0, le=64)
     """Processes extracting pages in parallel (0: one per CPU core)."""
@@ -211,7 +235,7 @@ class FilterRules(_Model):
     """Publish only items whose title or body matches one of these (a keyword, or /regex/)."""
     exclude: tuple[str, ...] = ()
     """Skip items whose title or body matches one of these (a keyword, or /regex/)."""
-    min_words: int = Field(default=0, ge=0)
+    min_words: int = Field(default=0, ge=0, le=1_000_000)
     """Skip items with fewer words in the body."""
     max_age: Duration | None = None
     """Skip items published longer ago than this (seconds, or "2d", "12h")."""
@@ -264,7 +288,7 @@ class TranslateConfig(_Model):
     """Model name sent to the API."""
     api_key_env: str = "OPENAI_API_KEY"
     """Environment variable holding the API key (none needed for local servers)."""
-    timeout: float = Field(default=120.0, gt=0)
+    timeout: float = Field(default=120.0, gt=0, le=3600)
     """Seconds for one translation request."""
 
 
@@ -287,6 +311,8 @@ class SourceConfig(_Model):
     """Set to false to stop polling the source without forgetting it."""
     robots: bool | None = None
     """Check robots.txt for this source's articles (default: ``[fetch].robots``)."""
+    allow_private: bool | None = None
+    """Let this source's links reach non-public addresses (default: ``[fetch].allow_private``)."""
     extra_tags: tuple[str, ...] = ()
     """Tags added to every post of this source."""
     filters: FilterRules | None = None
@@ -320,9 +346,13 @@ class SourceConfig(_Model):
     @classmethod
     def _http_url(cls, value: str) -> str:
         parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return value.strip()
+        try:
+            parts.port  # noqa: B018 - raises for a port out of range
+        except ValueError:
+            raise ValueError(f"the port is not a number from 0 to 65535 in {value!r}") from None
+        return _one_line(value.strip())
 
     def front_matter(self, defaults: FrontMatterDefaults) -> FrontMatterDefaults:
         """The front matter options for this source: its overrides on top of ``defaults``."""
@@ -414,4 +444,6 @@ def load_config(site_dir: Path) -> Config:
         raise ConfigError(f"{path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path} is not valid TOML: nested too deeply") from None
     return parse_config(data, str(path))

@@ -3,13 +3,24 @@
 NewsdeskError                 base class: anything newsdesk reports to a user
 ├── ConfigError               newsdesk.toml is missing, unreadable or invalid (exit code 2)
 ├── SiteLockedError           another run holds the site's lock
+├── StorageError              the machine, not the input: disk full, read-only folder,
+│                             unreadable or damaged state database (stops the run)
 ├── FetchError                an HTTP request failed (status, timeout, size, type)
+│   └── AddressRefused        (fetch/guard.py) a third-party URL leads inside the network
 ├── FeedError                 a response is not a feed newsdesk can read
 └── Skip                      an item is deliberately not published (reason in the message)
     └── ExtractionFailed      neither the page nor the feed gave any text
+
+Everything else a source or an item raises is a bug on that unit's input: it is recorded
+against the unit and the run goes on (pipeline.py). A ``StorageError`` is the exception: no
+other unit could do better, so the run stops with the message and the state as it was.
 """
 
 from __future__ import annotations
+
+import errno
+import sqlite3
+from pathlib import Path
 
 
 class NewsdeskError(Exception):
@@ -22,6 +33,71 @@ class ConfigError(NewsdeskError):
 
 class SiteLockedError(NewsdeskError):
     """Another newsdesk process is working on the same site."""
+
+
+class StorageError(NewsdeskError):
+    """The site's files or state cannot be read or written; the message says what to do."""
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_NOT_WRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
+_STORAGE_ERRNOS = _FULL | _NOT_WRITABLE | {errno.EIO, errno.EMFILE, errno.ENFILE}
+
+
+def storage_error(exc: BaseException, state_db: Path | None = None) -> StorageError | None:
+    """``exc`` as a StorageError when the disk or the state database is at fault, else None.
+
+    Args:
+        exc: what was raised.
+        state_db: the state database's path, named in the message for SQLite's errors.
+    """
+    if isinstance(exc, StorageError):
+        return exc
+    if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+        where = f" ({exc.filename})" if exc.filename else ""
+        if exc.errno in _FULL:
+            return StorageError(
+                f"no room to write{where}: {exc.strerror}; free some space and run again "
+                "(nothing was lost: unwritten items stay pending)"
+            )
+        if exc.errno in _NOT_WRITABLE:
+            return StorageError(
+                f"cannot write to the site{where}: {exc.strerror}; "
+                "check the folder's permissions and that it is not mounted read-only"
+            )
+        return StorageError(f"{exc.strerror}{where}")
+    if isinstance(exc, sqlite3.Error):
+        return _sqlite_error(exc, state_db)
+    return None
+
+
+def _sqlite_error(exc: sqlite3.Error, state_db: Path | None) -> StorageError | None:
+    db = str(state_db) if state_db else "the state database"
+    text = str(exc)
+    lowered = text.lower()
+    if "disk is full" in lowered:
+        return StorageError(
+            f"the disk is full ({db}): free some space and run again; nothing was lost"
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return StorageError(
+            f"cannot write {db}: the file or its folder is read-only; "
+            "check permissions and that it is not mounted read-only"
+        )
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return StorageError(
+            f"{db} is damaged ({text}); newsdesk has not changed it. Restore it from a "
+            f"backup, or recover what SQLite can: sqlite3 {db} .recover | sqlite3 recovered.db, "
+            "then put recovered.db in its place. Moving it aside starts afresh: every item "
+            "in the feeds is then new again."
+        )
+    if "unable to open" in lowered:
+        return StorageError(f"cannot open {db} ({text}); check that it is a readable file")
+    if "disk i/o" in lowered:
+        return StorageError(f"cannot read or write {db} ({text}): the disk may be full or failing")
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in lowered:
+        return StorageError(f"{db} stayed locked by another process ({text})")
+    return None
 
 
 class FetchError(NewsdeskError):

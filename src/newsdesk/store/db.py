@@ -14,13 +14,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from newsdesk.errors import storage_error
 from newsdesk.models import FeedEntry
 from newsdesk.sources.dates import parse_date
 from newsdesk.store.migrations import MIGRATIONS
 from newsdesk.store.minhash import bands, decode, encode, similarity
+from newsdesk.xmltext import xml_safe
 
 NEW, PUBLISHED, FAILED, SKIPPED = "new", "published", "failed", "skipped"
 PRUNED = "pruned"  # a tombstone: the post was removed, the URL is never imported again
+
+
+MAX_REASON = 1000  # characters of an error kept per item or source
+
+
+def _reason(text: str | None) -> str | None:
+    """An error or reason as stored: XML-safe (it may quote a server) and of bounded size."""
+    if text is None:
+        return None
+    text = xml_safe(text)
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 3] + "..."
 
 
 def utc_now() -> str:
@@ -86,14 +99,23 @@ class Store:
 
     def __init__(self, path: Path | str):
         self.path = path
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # Serialized SQLite: translation threads may read and write the cache table.
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Serialized SQLite: translation threads may read and write the cache table.
+            self.db = sqlite3.connect(
+                path, isolation_level=None, timeout=30, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise storage_error(exc, Path(path)) or exc from None
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            self.db.close()
+            raise storage_error(exc, Path(path)) or exc from None
 
     def close(self) -> None:
         """Close the connection."""
@@ -197,7 +219,7 @@ class Store:
                 now,
                 None if error else now,
                 status,
-                error,
+                _reason(error),
                 seen,
                 new,
                 1 if error else 0,
@@ -239,13 +261,19 @@ class Store:
         return row is not None
 
     def register(self, item_id: str, url: str, entry: FeedEntry) -> bool:
-        """Record a feed entry as a new item; False when its URL or guid is already known."""
+        """Record a feed entry as a new item; False when it is already known.
+
+        Items are identified by their canonical URL. The guid only recognises an item whose
+        link changed: the same guid with the same title is the same story. Some feeds give
+        one guid to every entry; trusting the guid alone would lose all but the first.
+        """
         with self.transaction():
             if self.known(url):
                 return False
-            if entry.guid:
+            if entry.guid and entry.title:
                 row = self.db.execute(
-                    "SELECT 1 FROM items WHERE source = ? AND guid = ?", (entry.source, entry.guid)
+                    "SELECT 1 FROM items WHERE source = ? AND guid = ? AND title = ?",
+                    (entry.source, entry.guid, entry.title),
                 ).fetchone()
                 if row is not None:
                     return False
@@ -425,7 +453,7 @@ class Store:
         status = NEW if retry and attempts < max_attempts else FAILED
         self.db.execute(
             "UPDATE items SET status = ?, reason = ?, attempts = ?, updated_at = ? WHERE id = ?",
-            (status, reason, attempts, utc_now(), item_id),
+            (status, _reason(reason), attempts, utc_now(), item_id),
         )
         return status
 
@@ -433,7 +461,7 @@ class Store:
         """The item is deliberately not published (a duplicate, a filter)."""
         self.db.execute(
             "UPDATE items SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
-            (SKIPPED, reason, utc_now(), item_id),
+            (SKIPPED, _reason(reason), utc_now(), item_id),
         )
 
     def item(self, item_id: str) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from newsdesk.errors import SiteLockedError
+from newsdesk.errors import SiteLockedError, storage_error
 
 
 @contextmanager
@@ -20,8 +20,11 @@ def site_lock(state_dir: Path, *, wait: float | None = None) -> Iterator[None]:
         state_dir: the site's ``.newsdesk`` folder.
         wait: seconds to wait for another run to finish; None waits forever, 0 not at all.
     """
-    state_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(state_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(state_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise storage_error(exc) or exc from None
     try:
         deadline = None if wait is None else time.monotonic() + wait
         while True:
