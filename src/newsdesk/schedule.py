@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from datetime import UTC, datetime, timedelta
@@ -10,15 +11,23 @@ MAX_FRESHNESS = timedelta(hours=24)  # never trust a server to silence a feed fo
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
 
-_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*\"?(\d+)", re.IGNORECASE)
+_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*\"?([0-9]+)", re.IGNORECASE)
+_CAP = int(MAX_FRESHNESS.total_seconds())
+
+
+def _bounded_seconds(digits: str, unit: int = 1) -> int:
+    """``digits`` (ASCII) times ``unit`` seconds, never more than MAX_FRESHNESS: a 20-digit
+    number from a server must not overflow a date, nor a 5,000-digit one int()."""
+    return _CAP if len(digits) > 9 else min(int(digits) * unit, _CAP)
 
 
 def max_age(cache_control: str | None) -> int | None:
-    """Seconds from ``Cache-Control: max-age`` (or s-maxage); None without one or no-cache."""
+    """Seconds from ``Cache-Control: max-age`` (or s-maxage), at most a day; None without one
+    or with no-cache."""
     if not cache_control or re.search(r"no-cache|no-store", cache_control, re.IGNORECASE):
         return None
     match = _MAX_AGE.search(cache_control)
-    return int(match.group(1)) if match else None
+    return _bounded_seconds(match.group(1)) if match else None
 
 
 def next_poll_after_success(
@@ -26,8 +35,9 @@ def next_poll_after_success(
 ) -> datetime | None:
     """The earliest next poll the feed asked for (max-age, RSS ttl), capped at a day."""
     seconds = [max_age(cache_control) or 0]
-    if ttl_minutes is not None and str(ttl_minutes).strip().isdigit():
-        seconds.append(int(str(ttl_minutes).strip()) * 60)
+    ttl = str(ttl_minutes).strip() if ttl_minutes is not None else ""
+    if re.fullmatch("[0-9]+", ttl):
+        seconds.append(_bounded_seconds(ttl, 60))
     wait = timedelta(seconds=max(seconds))
     return now + min(wait, MAX_FRESHNESS) if wait else None
 
@@ -36,12 +46,14 @@ def next_poll_after_failure(
     now: datetime, consecutive_failures: int, retry_after: float | None = None
 ) -> datetime:
     """Exponential backoff with jitter (1 min, 2 min, 4 min ... 6 h), or the server's
-    Retry-After when it is longer; a failing source is never dropped, only slowed down."""
-    exponent = max(0, consecutive_failures - 1)
-    backoff: timedelta = min(FIRST_BACKOFF * 2.0**exponent, MAX_BACKOFF)
+    Retry-After when it is longer (at most a day); a failing source is never dropped, only
+    slowed down, however many times it failed."""
+    exponent = min(max(0, consecutive_failures - 1), 20)  # 2**20 minutes is past the cap
+    backoff: timedelta = min(FIRST_BACKOFF * 2**exponent, MAX_BACKOFF)
     backoff *= random.uniform(0.8, 1.2)
-    if retry_after is not None:
-        backoff = max(backoff, min(timedelta(seconds=retry_after), MAX_FRESHNESS))
+    if retry_after is not None and math.isfinite(retry_after):
+        wait = min(max(retry_after, 0.0), MAX_FRESHNESS.total_seconds())
+        backoff = max(backoff, timedelta(seconds=wait))
     return now + backoff
 
 

@@ -77,8 +77,11 @@ def watch(
         if due:
             try:
                 report = run(site_dir, cfg, options=RunOptions(only=due, stop=stop))
-            except NewsdeskError as exc:
+            except NewsdeskError as exc:  # disk full, damaged state: said, tried again later
                 log.error("cycle failed: %s", exc)
+                report = RunReport()
+            except Exception as exc:  # noqa: BLE001 - a daemon outlives a bug in one cycle
+                log.error("cycle failed: unexpected %s: %s", type(exc).__name__, exc, exc_info=exc)
                 report = RunReport()
             stats.cycles += 1
             stats.published += report.published
@@ -96,9 +99,13 @@ def watch(
             and cfg.watch.build
             and now - last_publish >= cfg.watch.debounce
         ):
-            result = build_site(site_dir, cfg)
-            stats.builds += 1
             last_publish = None
+            try:
+                result = build_site(site_dir, cfg)
+            except Exception as exc:  # noqa: BLE001 - the posts are safe; the next build retries
+                log.error("site build failed: %s", exc, exc_info=exc)
+                continue
+            stats.builds += 1
             if result.returncode:
                 log.error("site build failed: %s", result.output)
             if on_build:

@@ -30,6 +30,9 @@ _WESTERN = {
 }
 
 
+_STRAY = 3  # undecodable sequences that are always read as strays, whatever the rest of the page
+
+
 def _charset_of(content_type: str) -> str | None:
     match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
     return match.group(1) if match else None
@@ -44,9 +47,30 @@ def _known(encoding: str | None) -> str | None:
         return None
 
 
+def _declared(content: bytes, encoding: str) -> str | None:
+    """The body in its declared encoding, a stray undecodable byte becoming U+FFFD; None when
+    the declaration is wrong for the page as a whole (more than a few undecodable sequences
+    and more of them than good non-ASCII characters: a latin-1 page labelled UTF-8), so that
+    detection decides."""
+    try:
+        return content.decode(encoding)
+    except UnicodeDecodeError:
+        pass
+    except LookupError:
+        return None
+    text = content.decode(encoding, errors="replace")
+    marker = "\ufffd".encode(encoding, errors="ignore")  # U+FFFD the page itself holds
+    bad = text.count("\ufffd") - (content.count(marker) if marker else 0)
+    good = len(text) - len(text.encode("ascii", errors="ignore")) - text.count("\ufffd")
+    return text if good >= bad or bad <= _STRAY else None
+
+
 def decode_html(content: bytes, content_type: str = "") -> str:
     """Decode an HTML body: BOM, then the header's charset, then ``<meta charset>``, then
-    strict UTF-8, then detection; never fails (undecodable bytes become U+FFFD)."""
+    strict UTF-8, then detection; never fails (undecodable bytes become U+FFFD).
+
+    A declared charset stands even when a few bytes do not fit it: one stray byte must not
+    turn a whole UTF-8 page into another encoding's mojibake."""
     for bom, name in _BOMS:
         if content.startswith(bom):
             return content[len(bom) :].decode(name, errors="replace")
@@ -57,10 +81,9 @@ def decode_html(content: bytes, content_type: str = "") -> str:
     if declared:
         # Pages that declare latin-1 are nearly always cp1252 (browsers treat them so).
         declared = "cp1252" if declared in ("iso8859-1", "ascii") else declared
-        try:
-            return content.decode(declared)
-        except UnicodeDecodeError:
-            pass
+        text = _declared(content, declared)
+        if text is not None:
+            return text
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, fields, replace
 from datetime import tzinfo
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -15,6 +18,9 @@ from newsdesk.sources.dates import from_struct, parse_date
 from newsdesk.sources.jsonfeed import looks_like_json, parse_json_feed
 from newsdesk.sources.text import plain_text
 from newsdesk.urls import is_http_url
+from newsdesk.xmltext import xml_safe
+
+log = logging.getLogger("newsdesk")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +108,10 @@ def parse_feed(
         content_type: the response's Content-Type header (charset hints).
     """
     if looks_like_json(content, content_type):
-        title, entries = parse_json_feed(content, source, zone)
-        return _keep_linked(title, entries, url)
+        title, json_entries = parse_json_feed(content, source, zone)
+        return _keep_linked(title, json_entries, url)
     parsed = feedparser.parse(
-        content,
+        _neutralise_charrefs(content),
         response_headers={
             "content-type": content_type or "application/xml",
             "content-location": url,
@@ -119,35 +125,107 @@ def parse_feed(
             raise FeedError("not a feed: the URL returned an HTML page")
         reason = parsed.get("bozo_exception") or "no RSS, Atom, RDF or JSON Feed content"
         raise FeedError(f"not a feed: {reason}")
-    entries = [
-        FeedEntry(
-            source=source,
-            link=_entry_link(entry, url),
-            guid=(entry.get("id") or "").strip() or None,
-            title=plain_text(entry.get("title", "")),
-            published=_entry_date(entry, zone),
-            authors=_entry_authors(entry),
-            content_html=_entry_content(entry),
-            image=_entry_image(entry),
-        )
-        for entry in parsed.entries
-    ]
-    feed = _keep_linked(plain_text(parsed.feed.get("title", "")), entries, url)
-    return replace(feed, ttl=parsed.feed.get("ttl"))
+    entries: list[FeedEntry] = []
+    unreadable = 0
+    for entry in parsed.entries:
+        try:
+            entries.append(_feed_entry(entry, source, url, zone))
+        except Exception as exc:  # noqa: BLE001 - one odd entry must not cost the others
+            unreadable += 1
+            log.debug("entry could not be read: %r", exc, extra={"source": source, "url": url})
+    feed = _keep_linked(plain_text(str(parsed.feed.get("title", ""))), entries, url, unreadable)
+    ttl = parsed.feed.get("ttl")
+    return replace(feed, ttl=ttl if isinstance(ttl, str) else None)
 
 
-def _keep_linked(title: str, entries: list[FeedEntry], base: str) -> ParsedFeed:
+_CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
+
+
+def _charref(match: re.Match[bytes]) -> bytes:
+    digits = match.group(1)
+    if len(digits) > 9:
+        return b"&#xFFFD;"
+    code = int(digits[1:], 16) if digits[:1] in b"xX" else int(digits)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return b"&#xFFFD;"
+    if 0x80 <= code <= 0x9F:  # as browsers read them: windows-1252 ("&#133;" is "...")
+        try:
+            return b"&#x%X;" % ord(bytes([code]).decode("cp1252"))
+        except UnicodeDecodeError:
+            return b""
+    return match.group(0) if xml_safe(chr(code)) else b""
+
+
+def _neutralise_charrefs(content: bytes) -> bytes:
+    """Character references to what no text may hold become what a browser would show: a
+    lone surrogate or a code point past U+10FFFF is U+FFFD, a control character nothing, C1
+    codes their windows-1252 letters. feedparser raises on some of them and loses the feed."""
+    return _CHARREF.sub(_charref, content)
+
+
+def _feed_entry(entry: Any, source: str, url: str, zone: tzinfo) -> FeedEntry:
+    return FeedEntry(
+        source=source,
+        link=_entry_link(entry, url),
+        guid=str(entry.get("id") or "").strip() or None,
+        title=plain_text(str(entry.get("title", ""))),
+        published=_entry_date(entry, zone),
+        authors=_entry_authors(entry),
+        content_html=_entry_content(entry),
+        image=_entry_image(entry),
+    )
+
+
+def safe_entry(entry: FeedEntry) -> FeedEntry:
+    """The entry with every text field passed through ``xml_safe`` (a lone surrogate from a
+    character reference cannot even be stored as UTF-8)."""
+    changes: dict[str, Any] = {}
+    for f in fields(entry):
+        value = getattr(entry, f.name)
+        cleaned: str | tuple[str, ...]
+        if isinstance(value, str):
+            cleaned = xml_safe(value)
+        elif isinstance(value, tuple):
+            cleaned = tuple(xml_safe(v) for v in value)
+        else:
+            continue
+        if cleaned != value:
+            changes[f.name] = cleaned
+    return replace(entry, **changes) if changes else entry
+
+
+def _keep_linked(
+    title: str, entries: list[FeedEntry], base: str, unreadable: int = 0
+) -> ParsedFeed:
     kept: list[FeedEntry] = []
     skipped = 0
     for entry in entries:
         link = urljoin(base, entry.link) if entry.link else ""
         if is_http_url(link):
-            kept.append(entry if link == entry.link else _with_link(entry, link))
+            kept.append(safe_entry(entry if link == entry.link else replace(entry, link=link)))
         else:
             skipped += 1
-    warnings = [f"{skipped} item(s) without an http(s) link were ignored"] if skipped else []
-    return ParsedFeed(title=title, entries=kept, skipped=skipped, warnings=warnings)
+    warnings = [f"{skipped} item(s) without a usable http(s) link were ignored"] if skipped else []
+    if unreadable:
+        warnings.append(f"{unreadable} item(s) could not be read and were ignored")
+    warnings += _reused_guids(kept)
+    return ParsedFeed(
+        title=xml_safe(title), entries=kept, skipped=skipped + unreadable, warnings=warnings
+    )
 
 
-def _with_link(entry: FeedEntry, link: str) -> FeedEntry:
-    return replace(entry, link=link)
+def _reused_guids(entries: list[FeedEntry]) -> list[str]:
+    """Warnings for guids the feed gives to several different links (each link is its own
+    item: items are identified by their link, see ``Store.register``)."""
+    links: defaultdict[str, set[str]] = defaultdict(set)
+    for entry in entries:
+        if entry.guid:
+            links[entry.guid].add(entry.link)
+    reused = {guid: len(urls) for guid, urls in links.items() if len(urls) > 1}
+    if not reused:
+        return []
+    guid, count = max(reused.items(), key=lambda pair: pair[1])
+    return [
+        f"the feed gives one guid to several links ({guid[:80]!r} to {count}); "
+        "each link is kept as its own item"
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import tzinfo
 from html import escape
@@ -34,8 +35,10 @@ def parse_json_feed(content: bytes, source: str, zone: tzinfo) -> tuple[str, lis
     """Parse a JSON Feed into its title and entries; raise FeedError if it is not one."""
     try:
         doc = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedError(f"not a JSON Feed: invalid JSON ({exc})") from None
+    except RecursionError:
+        raise FeedError("not a JSON Feed: the JSON is nested too deeply") from None
+    except ValueError as exc:  # invalid UTF-8 or JSON, a number too long to read
+        raise FeedError(f"not a JSON Feed: invalid JSON ({str(exc)[:200]})") from None
     if not isinstance(doc, dict) or not _text(doc.get("version")).startswith(
         "https://jsonfeed.org/version/"
     ):
@@ -47,24 +50,26 @@ def parse_json_feed(content: bytes, source: str, zone: tzinfo) -> tuple[str, lis
     for item in items:
         if not isinstance(item, dict):
             continue
-        link = _text(item.get("url")) or _text(item.get("external_url"))
-        guid = item.get("id")
-        entries.append(
-            FeedEntry(
-                source=source,
-                link=link,
-                guid=str(guid) if isinstance(guid, str | int) and str(guid) else None,
-                title=plain_text(_text(item.get("title"))),
-                published=parse_date(_text(item.get("date_published")), zone)
-                or parse_date(_text(item.get("date_modified")), zone),
-                authors=_authors(item, doc),
-                content_html=_text(item.get("content_html"))
-                or _escape(_text(item.get("content_text")))
-                or _escape(_text(item.get("summary"))),
-                image=_text(item.get("image")) or _text(item.get("banner_image")) or None,
-            )
-        )
+        with contextlib.suppress(Exception):  # one odd item must not cost the others
+            entries.append(_entry(item, doc, source, zone))
     return plain_text(_text(doc.get("title"))), entries
+
+
+def _entry(item: dict[str, Any], doc: dict[str, Any], source: str, zone: tzinfo) -> FeedEntry:
+    guid = item.get("id")
+    return FeedEntry(
+        source=source,
+        link=_text(item.get("url")) or _text(item.get("external_url")),
+        guid=str(guid) if isinstance(guid, str | int) and str(guid) else None,
+        title=plain_text(_text(item.get("title"))),
+        published=parse_date(_text(item.get("date_published")), zone)
+        or parse_date(_text(item.get("date_modified")), zone),
+        authors=_authors(item, doc),
+        content_html=_text(item.get("content_html"))
+        or _escape(_text(item.get("content_text")))
+        or _escape(_text(item.get("summary"))),
+        image=_text(item.get("image")) or _text(item.get("banner_image")) or None,
+    )
 
 
 def _escape(text: str) -> str:
