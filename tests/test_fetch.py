@@ -1,4 +1,8 @@
-"""Fetching against a real local server: per-host limits, User-Agent, limits, charsets."""
+"""Fetching against a real local server: per-host limits, User-Agent, limits, charsets.
+
+The server is on 127.0.0.1, which only trusted requests may reach (tests/test_ssrf.py), so
+these requests are made with TRUST_ALL, as for a URL the user typed.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from newsdesk.config import FetchConfig
 from newsdesk.errors import FetchError
 from newsdesk.fetch import Fetcher, decode_html
 from newsdesk.fetch.gate import HostGate
+from newsdesk.fetch.guard import TRUST_ALL
 from tests.server import LocalServer, send
 
 
@@ -40,7 +45,9 @@ def test_at_most_per_host_requests_at_once(server: LocalServer) -> None:
 
     async def fetch_all() -> None:
         async with Fetcher(FetchConfig(per_host=per_host, concurrency=16, min_delay=0)) as fetcher:
-            await asyncio.gather(*(fetcher.get_page(server.url(f"/p{n}")) for n in range(total)))
+            await asyncio.gather(
+                *(fetcher.get_page(server.url(f"/p{n}"), TRUST_ALL) for n in range(total))
+            )
 
     asyncio.run(fetch_all())
     assert state["max"] == per_host
@@ -54,7 +61,7 @@ def test_user_agent_is_honest_and_configurable(server: LocalServer) -> None:
 
     async def go() -> None:
         async with Fetcher(cfg) as fetcher:
-            await fetcher.get(url)
+            await fetcher.get(url, trust=TRUST_ALL)
 
     asyncio.run(go())
     assert server.requests[-1][1]["User-Agent"] == "newsdesk-test/1.0 https://example.test/bot"
@@ -66,7 +73,7 @@ def test_oversized_and_non_html_responses_fail_clearly(server: LocalServer) -> N
 
     async def go(url: str, cfg: FetchConfig) -> None:
         async with Fetcher(cfg) as fetcher:
-            await fetcher.get_page(url)
+            await fetcher.get_page(url, TRUST_ALL)
 
     with pytest.raises(FetchError, match="too large"):
         asyncio.run(go(big, FetchConfig(max_bytes=1024)))
@@ -81,7 +88,7 @@ def test_server_errors_are_transient_and_404_is_not(server: LocalServer) -> None
 
     async def go(url: str) -> None:
         async with Fetcher(FetchConfig(min_delay=0, backoff=0.01)) as fetcher:
-            await fetcher.get(url)
+            await fetcher.get(url, trust=TRUST_ALL)
 
     with pytest.raises(FetchError) as unavailable:
         asyncio.run(go(err))

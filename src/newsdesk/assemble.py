@@ -3,16 +3,22 @@ and the feed's own text is the fallback when the page gives too little."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+import httpx
 
 from newsdesk.config import Config, SourceConfig
 from newsdesk.errors import ExtractionFailed, FetchError
 from newsdesk.extraction import parse_html
 from newsdesk.extraction.blocks import collect_blocks
 from newsdesk.extraction.cleanup import clean_blocks, drop_headline
+from newsdesk.fetch.guard import Trust, host_is_local_literal, source_trust
 from newsdesk.models import Article, Block, Extracted, FeedEntry, Page, word_count
 from newsdesk.sources.dates import settle_day
-from newsdesk.urls import canonical_url
+from newsdesk.urls import canonical_url, is_http_url
+
+MAX_AHEAD = timedelta(days=1)
+"""A date further in the future than this is not believed (it would top the site for years)."""
 
 
 def feed_blocks(entry: FeedEntry) -> list[Block]:
@@ -31,6 +37,24 @@ def _page_published(extracted: Extracted | None) -> datetime | None:
     if extracted.date_has_time:
         return extracted.date
     return settle_day(extracted.date, datetime.now(UTC))
+
+
+def _believable(published: datetime | None, now: datetime) -> datetime | None:
+    """``published``, unless it lies more than a day ahead: then None (the time seen is used).
+    Dates before 1970 never get this far (sources/dates.py)."""
+    if published is None or published - now > MAX_AHEAD:
+        return None
+    return published
+
+
+def _image(url: str, trust: Trust) -> str:
+    """An image URL fit for a post: http(s), and not pointing readers' browsers at a local or
+    private address, unless the source's trust covers it (its feed's origin, allow_private)."""
+    if not url or not is_http_url(url):
+        return ""
+    if trust.admits(httpx.URL(url)) or not host_is_local_literal(url):
+        return url
+    return ""
 
 
 def build_article(
@@ -60,16 +84,19 @@ def build_article(
     blocks = drop_headline(blocks, title)  # the feed's headline may differ from the page's
     if not blocks:
         raise ExtractionFailed("the article text is only its headline")
-    published = entry.published or _page_published(extracted)
+    now = datetime.now(UTC)
+    published = _believable(entry.published, now) or _believable(_page_published(extracted), now)
+    trust = source_trust(source, cfg.fetch)
     return Article(
         id=item_id,
         url=canonical_url(page.url) if page is not None else url,
         source=source.name,
         title=title,
         blocks=tuple(blocks),
-        published=published or datetime.now(UTC),
+        published=published or now,
         authors=entry.authors or (extracted.authors if extracted else ()),
-        image=(extracted.image if extracted else "") or (entry.image or ""),
+        image=_image(extracted.image if extracted else "", trust)
+        or _image(entry.image or "", trust),
         description=extracted.description if extracted else "",
         language=extracted.language if extracted else "",
     )

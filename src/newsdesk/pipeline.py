@@ -1,7 +1,10 @@
 """One pass over a site: poll -> fetch -> extract -> enrich -> store/dedupe -> publish.
 
 This is the only module that knows the order of the stages. Every stage is called with one
-record and returns one; failures of one source or one item never stop the others.
+record and returns one. Each source poll and each item is a unit of failure: whatever it
+raises, bugs included, is recorded against that source or item with its reason, and the run
+goes on. Only a ``StorageError`` (disk full, read-only site, damaged state database) stops the
+run, since no other unit could do better; the state is left as it was.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -27,9 +31,17 @@ from newsdesk.config import Config, SourceConfig, load_config
 from newsdesk.enrich import apply_filters, enrich
 from newsdesk.enrich.language import warm_up as warm_up_language
 from newsdesk.enrich.translate import TranslationError, translate_article
-from newsdesk.errors import ExtractionFailed, FeedError, FetchError, Skip
+from newsdesk.errors import (
+    ExtractionFailed,
+    FeedError,
+    FetchError,
+    Skip,
+    StorageError,
+    storage_error,
+)
 from newsdesk.extraction import extract
-from newsdesk.fetch import Fetcher
+from newsdesk.fetch import Fetcher, Response
+from newsdesk.fetch.guard import Trust, source_trust
 from newsdesk.fetch.robots import Loader, Robots, RobotsRules, Saver
 from newsdesk.models import Article, Extracted, FeedEntry, Page, word_count
 from newsdesk.publish import (
@@ -44,7 +56,7 @@ from newsdesk.schedule import next_poll_after_failure, next_poll_after_success, 
 from newsdesk.sources import parse_feed
 from newsdesk.store import NEW, PendingItem, Store, site_lock
 from newsdesk.store.minhash import signature
-from newsdesk.urls import canonical_url, item_id
+from newsdesk.urls import canonical_url, item_id, without_userinfo
 
 log = logging.getLogger("newsdesk")
 
@@ -100,6 +112,44 @@ def state_path(site_dir: Path) -> Path:
     return Path(site_dir) / STATE_DIR / "state.db"
 
 
+class _WorkerDied(Exception):
+    """The extraction process died while working on a page (out of memory, a parser crash)."""
+
+
+class _ExtractionPool:
+    """Where extraction runs: processes for a big run, one thread otherwise. When a worker
+    process dies the pool is broken for every item; it is replaced and the page tried once
+    more, so one page that kills a worker costs only that page a try."""
+
+    def __init__(self, cfg: Config, expected: int):
+        self._cfg = cfg
+        self._expected = expected
+        self.executor = _extraction_pool(cfg, expected)
+
+    async def run(self, task: partial[Extracted]) -> Extracted:
+        """Run ``task`` in the pool."""
+        loop = asyncio.get_running_loop()
+        for attempt in range(2):
+            executor = self.executor
+            try:
+                return await loop.run_in_executor(executor, task)
+            except BrokenExecutor:
+                if attempt:
+                    raise _WorkerDied(
+                        "the extraction process died on this page (out of memory, or a crash "
+                        "in a parser)"
+                    ) from None
+                if self.executor is executor:  # the first item to notice replaces it
+                    log.warning("an extraction process died; starting new ones")
+                    executor.shutdown(wait=False, cancel_futures=True)
+                    self.executor = _extraction_pool(self._cfg, self._expected)
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Stop the workers."""
+        self.executor.shutdown()
+
+
 @dataclass
 class _Context:
     site_dir: Path
@@ -107,10 +157,22 @@ class _Context:
     store: Store
     fetcher: Fetcher
     robots: Robots
-    executor: Executor | None
+    pool: _ExtractionPool | None
     report: RunReport
     progress: Progress
     options: RunOptions
+    fault: StorageError | None = None
+    """Set when the disk or the state database failed: no unit takes new work."""
+
+    def trust(self, source: SourceConfig) -> Trust:
+        """Which of the source's requests may reach non-public addresses."""
+        return source_trust(source, self.cfg.fetch)
+
+    def halt(self, fault: StorageError) -> None:
+        """Stop taking new work; the run ends with ``fault``."""
+        if self.fault is None:
+            log.error("stopping: %s", fault)
+            self.fault = fault
 
 
 def run(
@@ -135,12 +197,17 @@ def run(
     site_dir = Path(site_dir)
     cfg = cfg or load_config(site_dir)
     options = options or RunOptions()
-    with site_lock(site_dir / STATE_DIR, wait=wait):
-        if options.dry_run:
-            return _dry_run(site_dir, cfg, transport, progress or _Quiet(), options)
-        remove_stale_temp_files(site_dir / "content")
-        with Store(state_path(site_dir)) as store:
-            return asyncio.run(_run(site_dir, cfg, store, transport, progress or _Quiet(), options))
+    try:
+        with site_lock(site_dir / STATE_DIR, wait=wait):
+            if options.dry_run:
+                return _dry_run(site_dir, cfg, transport, progress or _Quiet(), options)
+            remove_stale_temp_files(site_dir / "content")
+            with Store(state_path(site_dir)) as store:
+                return asyncio.run(
+                    _run(site_dir, cfg, store, transport, progress or _Quiet(), options)
+                )
+    except (OSError, sqlite3.Error) as exc:
+        raise storage_error(exc, state_path(site_dir)) or exc from None
 
 
 def _dry_run(
@@ -181,15 +248,20 @@ async def _run(
         ctx = _Context(site_dir, cfg, store, fetcher, robots, None, report, progress, options)
         progress.sources_started(len(sources))
         await asyncio.gather(*(_poll(ctx, source) for source in sources))
-        if options.fetch_articles:
+        if options.fetch_articles and ctx.fault is None:
             # Pending items are streamed from the database, never held in a list.
             names = [s.name for s in sources]
             total = store.pending_count(cfg.fetch.max_attempts, names)
             progress.items_started(total)
-            with _extraction_pool(cfg, total) as ctx.executor:
-                if isinstance(ctx.executor, ProcessPoolExecutor):  # a big run: worth it
+            ctx.pool = _ExtractionPool(cfg, total)
+            try:
+                if isinstance(ctx.pool.executor, ProcessPoolExecutor):  # a big run: worth it
                     warm_up_language()
                 await _process_all(ctx, store.pending(cfg.fetch.max_attempts, names))
+            finally:
+                ctx.pool.close()
+    if ctx.fault is not None:
+        raise ctx.fault
     return report
 
 
@@ -226,7 +298,69 @@ def _reconcile(site_dir: Path, cfg: Config, store: Store) -> None:
 
 
 async def _poll(ctx: _Context, source: SourceConfig) -> None:
+    """Poll one source; whatever goes wrong is recorded against it, and only against it."""
+    try:
+        await _poll_feed(ctx, source)
+    except Exception as exc:  # noqa: BLE001 - a bug on one source's input must not stop the run
+        record = partial(_source_failed, ctx, source, _unexpected_reason(exc), exc)
+        _unit_failed(ctx, exc, record)
+    finally:
+        ctx.progress.source_done(source.name)
+
+
+def _unit_failed(ctx: _Context, exc: Exception, record: Callable[[], None]) -> None:
+    """What a unit (a source, an item) raised: the disk or the state database stops the run;
+    anything else is recorded against the unit by ``record``."""
+    fault = storage_error(exc, state_path(ctx.site_dir))
+    if fault is None:
+        try:
+            record()
+            return
+        except Exception as again:  # noqa: BLE001 - recording it failed too: say so, go on
+            fault = storage_error(again, state_path(ctx.site_dir))
+            if fault is None:
+                log.error("could not record a failure: %r", again, exc_info=again)
+                return
+    ctx.halt(fault)
+
+
+def _unexpected_reason(exc: BaseException) -> str:
+    return f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+def _source_failed(
+    ctx: _Context,
+    source: SourceConfig,
+    reason: str,
+    exc: Exception | None = None,
+    *,
+    status: int | None = None,
+    retry_after: float | None = None,
+) -> None:
+    """Record a failed poll: the reason, and a backoff before the next one."""
+    result = ctx.report.source(source.name)
+    result.status = status or result.status
+    result.error = reason
+    extra = {"source": source.name, "url": source.url}
+    if exc is not None and not isinstance(exc, FetchError | FeedError):
+        log.error("feed failed: %s", reason, extra=extra)
+        log.debug("traceback", exc_info=exc, extra=extra)
+    else:
+        log.warning("feed failed: %s", reason, extra=extra)
+    failures = ctx.store.source_state(source.name).consecutive_failures + 1
+    ctx.store.record_poll(
+        source.name,
+        source.url,
+        status=result.status,
+        error=reason,
+        next_poll_at=next_poll_after_failure(utcnow(), failures, retry_after),
+    )
+
+
+async def _poll_feed(ctx: _Context, source: SourceConfig) -> None:
     """Fetch and parse one source's feed and register its new entries."""
+    if ctx.fault is not None:
+        return
     result = ctx.report.source(source.name)
     extra = {"source": source.name, "url": source.url}
     state = ctx.store.source_state(source.name)
@@ -237,7 +371,6 @@ async def _poll(ctx: _Context, source: SourceConfig) -> None:
         log.info(
             "not polled: the source asked for a pause until %s", state.next_poll_at, extra=extra
         )
-        ctx.progress.source_done(source.name)
         return
     headers = {"Accept": FEED_ACCEPT}
     if state.etag:
@@ -245,7 +378,7 @@ async def _poll(ctx: _Context, source: SourceConfig) -> None:
     if state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     try:
-        response = await ctx.fetcher.get(source.url, headers=headers)
+        response = await ctx.fetcher.get(source.url, headers=headers, trust=ctx.trust(source))
         result.status = response.status
         if response.status == 304:
             ctx.store.record_poll(
@@ -259,7 +392,6 @@ async def _poll(ctx: _Context, source: SourceConfig) -> None:
                 ),
             )
             log.info("not modified", extra=extra)
-            ctx.progress.source_done(source.name)
             return
         feed = parse_feed(
             response.content,
@@ -269,26 +401,21 @@ async def _poll(ctx: _Context, source: SourceConfig) -> None:
             content_type=response.headers.get("content-type", ""),
         )
     except (FetchError, FeedError) as exc:
-        result.status = getattr(exc, "status", None) or result.status
-        result.error = str(exc)
-        log.warning("feed failed: %s", exc, extra=extra)
-        retry_after = getattr(exc, "retry_after", None)
-        ctx.store.record_poll(
-            source.name,
-            source.url,
-            status=result.status,
-            error=result.error,
-            next_poll_at=next_poll_after_failure(now, state.consecutive_failures + 1, retry_after),
+        _source_failed(
+            ctx,
+            source,
+            str(exc),
+            exc,
+            status=getattr(exc, "status", None),
+            retry_after=getattr(exc, "retry_after", None),
         )
-        ctx.progress.source_done(source.name)
         return
     result.seen = len(feed.entries)
     for entry in feed.entries:
-        url = canonical_url(entry.link)
-        if ctx.store.register(item_id(url), url, entry):
+        if _register(ctx, entry):
             result.new += 1
     for warning in feed.warnings:
-        log.info(warning, extra=extra)
+        log.warning(warning, extra=extra)
     ctx.store.record_poll(
         source.name,
         source.url,
@@ -297,25 +424,45 @@ async def _poll(ctx: _Context, source: SourceConfig) -> None:
         seen=result.seen,
         new=result.new,
         feed_title=feed.title,
-        etag=response.headers.get("etag"),
-        last_modified=response.headers.get("last-modified"),
+        etag=_header(response, "etag"),
+        last_modified=_header(response, "last-modified"),
         next_poll_at=next_poll_after_success(now, response.headers.get("cache-control"), feed.ttl),
     )
     log.info("polled: %d items, %d new", result.seen, result.new, extra=extra)
-    ctx.progress.source_done(source.name)
+
+
+def _register(ctx: _Context, entry: FeedEntry) -> bool:
+    """Register one feed entry as an item; an entry that cannot be is logged and left out."""
+    try:
+        url = canonical_url(entry.link)
+        return ctx.store.register(item_id(url), url, entry)
+    except Exception as exc:  # noqa: BLE001 - one odd entry must not cost the others
+        if storage_error(exc) is not None:
+            raise
+        log.warning(
+            "entry left out: %s",
+            _unexpected_reason(exc),
+            extra={"source": entry.source, "url": entry.link},
+        )
+        return False
+
+
+def _header(response: Response, name: str) -> str | None:
+    """A validator header to send back (ETag, Last-Modified), if it is sane to store."""
+    value = response.headers.get(name)
+    ok = value and len(value) <= 1000 and value.isascii() and value.isprintable()
+    return value if ok else None
 
 
 async def _process_all(ctx: _Context, items: Iterator[PendingItem]) -> None:
     async def worker() -> None:
         for item in items:  # a shared iterator: each item goes to exactly one worker
-            if ctx.options.stop.is_set():
+            if ctx.options.stop.is_set() or ctx.fault is not None:
                 return
             try:
                 await _process(ctx, item)
-            except BrokenExecutor:
-                raise  # the extraction workers died: no item is to blame
             except Exception as exc:  # noqa: BLE001 - a bug on one page must not stop the run
-                _unexpected(ctx, item, exc)
+                _unit_failed(ctx, exc, partial(_unexpected, ctx, item, exc))
 
     workers = min(ctx.cfg.fetch.concurrency * 2, 64)
     await asyncio.gather(*(worker() for _ in range(workers)))
@@ -323,7 +470,7 @@ async def _process_all(ctx: _Context, items: Iterator[PendingItem]) -> None:
 
 def _unexpected(ctx: _Context, item: PendingItem, exc: Exception) -> None:
     """Count an unexpected error as one failed try of the item, with its traceback logged."""
-    reason = f"unexpected error: {type(exc).__name__}: {exc}"
+    reason = _unexpected_reason(exc)
     log.error(reason, exc_info=exc, extra={"source": item.entry.source, "url": item.url})
     status = ctx.store.mark_failed(
         item.id, reason, retry=True, max_attempts=ctx.cfg.fetch.max_attempts
@@ -334,14 +481,14 @@ def _unexpected(ctx: _Context, item: PendingItem, exc: Exception) -> None:
 async def _fetch_and_extract(
     ctx: _Context, source: SourceConfig, entry: FeedEntry
 ) -> tuple[Page | None, Extracted | None, FetchError | None]:
-    link = entry.link
+    link = without_userinfo(entry.link)  # credentials in a feed's link are never sent
+    trust = ctx.trust(source)
     try:
         if source.robots if source.robots is not None else ctx.cfg.fetch.robots:
-            await ctx.robots.check(link)
-        page = await ctx.fetcher.get_page(link)
+            await ctx.robots.check(link, trust)
+        page = await ctx.fetcher.get_page(link, trust)
     except FetchError as exc:
         return None, None, exc
-    loop = asyncio.get_running_loop()
     # What the feed entry already gives (it wins in build_article) is not searched for again.
     task = partial(
         extract,
@@ -350,8 +497,8 @@ async def _fetch_and_extract(
         search_date=entry.published is None,
         search_authors=not entry.authors,
     )
-    extracted = await loop.run_in_executor(ctx.executor, task)
-    return page, extracted, None
+    assert ctx.pool is not None  # items are processed only once the pool exists
+    return page, await ctx.pool.run(task), None
 
 
 async def _process(ctx: _Context, item: PendingItem) -> None:
@@ -403,7 +550,7 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
         ctx.store.mark_skipped(item.id, str(exc))
         _count(ctx, source.name, item.url, str(exc), "skipped")
         return
-    except FetchError as exc:
+    except (FetchError, _WorkerDied) as exc:
         status = ctx.store.mark_failed(
             item.id, str(exc), retry=True, max_attempts=ctx.cfg.fetch.max_attempts
         )
@@ -488,5 +635,9 @@ def _publish(ctx: _Context, source: SourceConfig, article: Article, language: st
         article, options, timezone=ctx.cfg.site.timezone, body_style=ctx.cfg.posts.body_style
     )
     path = post_path(ctx.site_dir, ctx.cfg.posts.section, article.id, language)
-    write_atomic(path, text)
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        exc.filename = exc.filename or str(path)  # write() says what failed, not where
+        raise
     return str(path.relative_to(ctx.site_dir))

@@ -6,12 +6,19 @@ server that dribbles bytes cannot hold a worker), a size cap that also bounds de
 a redirect limit; the final URL after redirects is kept. Transient failures (connection errors,
 timeouts, 5xx, 429) are retried with exponential backoff and jitter; a ``Retry-After`` cools the
 host down for everyone.
+
+Redirects are followed here, one hop at a time, so that each hop is judged on its own: a hop
+to an origin the request's ``Trust`` does not cover goes through the client that connects only
+to public addresses (``guard.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import random
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -26,10 +33,17 @@ from newsdesk.errors import FetchError
 from newsdesk.fetch.charset import decode_html
 from newsdesk.fetch.decompress import BoundedDecoder
 from newsdesk.fetch.gate import HostGate
+from newsdesk.fetch.guard import TRUST_NONE, Trust, public_only_transport
 from newsdesk.models import Page
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 _TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
+MAX_RETRY_AFTER = 7 * 86400.0  # a longer Retry-After is read as a week
+_DIGITS = re.compile(r"[0-9]+")  # str.isdigit() also accepts "²", which int() refuses
+
+
+class BadURL(FetchError):
+    """A URL that cannot be requested at all (not http(s), a bad port, a host httpx refuses)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +63,23 @@ class Response:
 
 
 def retry_after_seconds(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), at most a week."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _DIGITS.fullmatch(value):
+        return MAX_RETRY_AFTER if len(value) > 9 else min(float(value), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         return None
-    return max(0.0, float(when.timestamp()) - time.time())
+    try:
+        seconds = float(when.timestamp()) - time.time()
+    except (OverflowError, OSError, ValueError):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER) if math.isfinite(seconds) else None
 
 
 _BY_TYPE: tuple[tuple[type[httpx.TransportError], str], ...] = (
@@ -100,18 +118,32 @@ class Fetcher:
     """An async HTTP client with per-host limits; use as ``async with Fetcher(cfg) as f``."""
 
     def __init__(self, cfg: FetchConfig, transport: httpx.AsyncBaseTransport | None = None):
+        """A client for ``cfg``; ``transport`` replaces the network (no address check then)."""
         self.cfg = cfg
-        self._client = httpx.AsyncClient(
-            headers={"User-Agent": cfg.user_agent_header, "Accept-Encoding": "gzip, deflate"},
-            follow_redirects=True,
-            max_redirects=cfg.max_redirects,
-            timeout=httpx.Timeout(cfg.timeout),
-            limits=httpx.Limits(max_connections=cfg.concurrency),
-            transport=transport,
+        limits = httpx.Limits(max_connections=cfg.concurrency)
+        # Trusted origins (the user's own feeds): any address, environment proxies honoured.
+        self._client = self._http_client(transport or httpx.AsyncHTTPTransport(limits=limits))
+        # Everything else: public addresses only, connected to directly (a proxy would
+        # resolve the name itself, out of the check's reach).
+        self._public = (
+            self._client
+            if transport is not None
+            else self._http_client(public_only_transport(limits), trust_env=False)
         )
         self._slots = asyncio.Semaphore(cfg.concurrency)
         self._gates: defaultdict[str, HostGate] = defaultdict(
             lambda: HostGate(cfg.per_host, cfg.min_delay, shared=self._slots)
+        )
+
+    def _http_client(
+        self, transport: httpx.AsyncBaseTransport, *, trust_env: bool = True
+    ) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            headers={"User-Agent": self.cfg.user_agent_header, "Accept-Encoding": "gzip, deflate"},
+            follow_redirects=False,  # _follow follows them, judging each hop
+            timeout=httpx.Timeout(self.cfg.timeout),
+            transport=transport,
+            trust_env=trust_env,
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -121,27 +153,40 @@ class Fetcher:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self._client.aclose()
+        if self._public is not self._client:
+            await self._public.aclose()
 
     def gate(self, host: str) -> HostGate:
         """The politeness gate of ``host`` (robots.txt's Crawl-delay adjusts it)."""
         return self._gates[host.lower()]
 
     async def get(
-        self, url: str, *, headers: dict[str, str] | None = None, retries: int | None = None
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        retries: int | None = None,
+        trust: Trust = TRUST_NONE,
     ) -> Response:
         """GET ``url``, retrying transient failures; raise FetchError when it cannot be had.
 
-        A 304 Not Modified is returned, not raised, for conditional requests.
+        A 304 Not Modified is returned, not raised, for conditional requests. Hops to origins
+        that ``trust`` does not cover may only reach public addresses.
         """
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"not an http(s) URL: {url!r}")
-        gate = self.gate(parts.hostname)
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+            parts.port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError:
+            raise BadURL(f"not a valid URL: {url!r}") from None
+        if parts.scheme not in ("http", "https") or not host:
+            raise BadURL(f"not an http(s) URL: {url!r}")
+        gate = self.gate(host)
         tries = (self.cfg.retries if retries is None else retries) + 1
         for attempt in range(tries):
             try:
                 async with gate:  # the host's turn, then one of the client's slots
-                    return await self._attempt(url, headers or {})
+                    return await self._attempt(url, headers or {}, trust)
             except FetchError as exc:
                 if exc.retry_after is not None:
                     gate.cool_down(min(exc.retry_after, self.cfg.max_retry_wait))
@@ -156,23 +201,37 @@ class Fetcher:
         base = self.cfg.backoff * 2.0**attempt
         return min(base + random.uniform(0, base), self.cfg.max_retry_wait)
 
-    async def _attempt(self, url: str, headers: dict[str, str]) -> Response:
+    async def _attempt(self, url: str, headers: dict[str, str], trust: Trust) -> Response:
         try:
             async with asyncio.timeout(self.cfg.timeout):
-                return await self._request(url, headers)
+                return await self._request(url, headers, trust)
         except TimeoutError:
             raise FetchError(f"timed out after {self.cfg.timeout:g}s", transient=True) from None
-        except httpx.TooManyRedirects:
-            raise FetchError(f"more than {self.cfg.max_redirects} redirects") from None
-        except httpx.UnsupportedProtocol as exc:
-            raise FetchError(f"redirected to a non-http(s) URL: {exc}") from None
+        except httpx.InvalidURL as exc:
+            raise BadURL(f"not a valid URL: {exc}") from None
         except httpx.TimeoutException:
             raise FetchError(f"timed out after {self.cfg.timeout:g}s", transient=True) from None
         except httpx.TransportError as exc:
             raise FetchError(f"connection failed: {_plain(exc)}", transient=True) from None
 
-    async def _request(self, url: str, headers: dict[str, str]) -> Response:
-        async with self._client.stream("GET", url, headers=headers) as response:
+    async def _follow(self, url: str, headers: dict[str, str], trust: Trust) -> httpx.Response:
+        """Send the request and follow its redirects one hop at a time; the last response is
+        returned open (its body unread)."""
+        request = self._client.build_request("GET", url, headers=headers)
+        for _ in range(self.cfg.max_redirects + 1):
+            client = self._client if trust.admits(request.url) else self._public
+            response = await client.send(request, stream=True)
+            if response.next_request is None:
+                return response
+            await response.aclose()
+            request = response.next_request
+            if request.url.scheme not in ("http", "https"):
+                raise FetchError(f"redirected to a non-http(s) URL: {request.url}")
+        raise FetchError(f"more than {self.cfg.max_redirects} redirects")
+
+    async def _request(self, url: str, headers: dict[str, str], trust: Trust) -> Response:
+        response = await self._follow(url, headers, trust)
+        async with contextlib.aclosing(response):
             status = response.status_code
             if status >= 400:
                 raise FetchError(
@@ -185,11 +244,13 @@ class Fetcher:
                 )
             if status == 304:
                 return Response(str(response.url), status, response.headers, b"")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.cfg.max_bytes:
+            declared = response.headers.get("content-length", "").strip()
+            if _DIGITS.fullmatch(declared) and (
+                len(declared) > 18 or int(declared) > self.cfg.max_bytes
+            ):
+                size = f"{declared} bytes" if len(declared) <= 18 else f"{len(declared)} digits"
                 raise FetchError(
-                    f"response too large ({declared} bytes, limit {self.cfg.max_bytes})",
-                    status=status,
+                    f"response too large ({size}, limit {self.cfg.max_bytes})", status=status
                 )
             decoder = BoundedDecoder(
                 response.headers.get("content-encoding", ""), self.cfg.max_bytes
@@ -200,9 +261,11 @@ class Fetcher:
             chunks.append(decoder.flush())
             return Response(str(response.url), status, response.headers, b"".join(chunks))
 
-    async def get_page(self, url: str) -> Page:
+    async def get_page(self, url: str, trust: Trust = TRUST_NONE) -> Page:
         """GET an article page and decode it; non-HTML answers (PDF, images) fail."""
-        response = await self.get(url, headers={"Accept": "text/html,application/xhtml+xml"})
+        response = await self.get(
+            url, headers={"Accept": "text/html,application/xhtml+xml"}, trust=trust
+        )
         if response.content_type not in _HTML_TYPES:
             raise FetchError(f"not an HTML page ({response.content_type})", status=response.status)
         html = decode_html(response.content, response.headers.get("content-type", ""))

@@ -7,13 +7,15 @@ A 4xx answer means no rules (everything allowed); a 5xx answer or a network fail
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 from newsdesk.errors import FetchError
-from newsdesk.fetch.client import Fetcher
+from newsdesk.fetch.client import BadURL, Fetcher
+from newsdesk.fetch.guard import TRUST_NONE, AddressRefused, Trust
 
 AGENT = "newsdesk"
 MAX_CRAWL_DELAY = 30.0
@@ -31,8 +33,17 @@ class RobotsRules:
         if self.text is None:
             return None
         parser = RobotFileParser()
-        parser.parse(self.text.splitlines())
+        parser.parse(line for line in self.text.splitlines() if not _BAD_NUMBER.match(line))
         return parser
+
+
+# The standard library's parser calls int() on whatever passes str.isdigit() ("²", a
+# 5,000-digit delay) and raises; such a line is dropped, as RFC 9309 drops lines it can't read.
+_BAD_NUMBER = re.compile(
+    r"^\s*(?:crawl-delay|request-rate)\s*:(?!\s*[0-9]{1,9}(?:\.[0-9]{1,9})?(?:/[0-9]{1,9}\w?)?"
+    r"\s*(?:#.*)?$)",
+    re.IGNORECASE,
+)
 
 
 Loader = Callable[[str], Awaitable[RobotsRules | None]]
@@ -48,27 +59,36 @@ class Robots:
         self._save = save
         self._origins: dict[str, asyncio.Task[RobotFileParser | None | FetchError]] = {}
 
-    async def check(self, url: str) -> None:
-        """Raise FetchError when robots.txt disallows ``url`` or cannot be read (5xx)."""
+    async def check(self, url: str, trust: Trust = TRUST_NONE) -> None:
+        """Raise FetchError when robots.txt disallows ``url`` or cannot be read (5xx).
+
+        robots.txt is fetched with the article's ``trust``: an origin the article may not
+        reach is not asked for its robots.txt either.
+        """
         parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
         task = self._origins.get(origin)
         if task is None:
-            task = asyncio.ensure_future(self._rules(origin))
+            task = asyncio.ensure_future(self._rules(origin, trust))
             self._origins[origin] = task
         rules = await task
+        if isinstance(rules, AddressRefused | BadURL):
+            self._origins.pop(origin, None)  # another source may be allowed there
+            raise rules
         if isinstance(rules, FetchError):
             raise rules
         if rules is not None and not rules.can_fetch(AGENT, url):
             raise FetchError("blocked by robots.txt")
 
-    async def _rules(self, origin: str) -> RobotFileParser | None | FetchError:
+    async def _rules(self, origin: str, trust: Trust) -> RobotFileParser | None | FetchError:
         rules = await self._load(origin) if self._load else None
         if rules is None:
             try:
-                response = await self.fetcher.get(f"{origin}/robots.txt", retries=1)
+                response = await self.fetcher.get(f"{origin}/robots.txt", retries=1, trust=trust)
                 text = response.content.decode("utf-8", errors="replace")
                 rules = RobotsRules(response.status, text)
+            except (AddressRefused, BadURL) as exc:
+                return exc  # the article cannot be fetched either, for the same reason
             except FetchError as exc:
                 if exc.status is not None and 400 <= exc.status < 500:
                     rules = RobotsRules(exc.status, None)
