@@ -1,10 +1,13 @@
-"""Robustness under faults: fault classes, the robustness feed corpus, and kill -9 trials.
+"""Robustness under faults: fault classes, hostile input, the robustness feed corpus, and
+kill -9 trials.
 
     .venv/bin/python benchmarks/faults.py               # 50 kill trials
     .venv/bin/python benchmarks/faults.py --trials 100
 
-Prints the fault classes tried, the feeds tried, crashes, hangs, kill trials, duplicates and
-lost items. Crashes, hangs, duplicates and lost items must all be 0.
+Prints the fault classes tried, the hostile cases tried (tests/hostile.py: feeds, headers,
+pages and links into the network, each with the outcome it must have), the feeds tried,
+crashes, hangs, escaped exceptions, leaks, wrong outcomes, kill trials, duplicates and lost
+items. Every count but the first three must be 0.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -26,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.crashlab import kill_trial, serve_corpus  # noqa: E402
 from tests.helpers import write_site  # noqa: E402
+from tests.hostile import CASES, run_case  # noqa: E402
 from tests.pages import investing_current_page, investing_feed  # noqa: E402
 from tests.robustness import poll_corpus  # noqa: E402
 from tests.server import LocalServer, drip, reset, send  # noqa: E402
@@ -125,6 +130,18 @@ def run_fault_classes(root: Path) -> tuple[int, int, int]:
     return len(handlers), crashes, hangs
 
 
+def run_hostile_cases(root: Path) -> Counter[str]:
+    """Every case of the hostile corpus, each in its own site; problems counted by kind."""
+    kinds: Counter[str] = Counter()
+    for n, case in enumerate(CASES):
+        problems = run_case(case, root / f"hostile{n}")
+        kinds.update(p.kind for p in problems)
+        outcome = "ok   " if not problems else "FAIL "
+        detail = "; ".join(f"{p.kind}: {p.detail[:80]}" for p in problems)
+        print(f"  {outcome} {case.name:<66} {detail}")
+    return kinds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=50)
@@ -134,6 +151,8 @@ def main() -> None:
         root = Path(tmp)
         print("fault classes:")
         classes, crashes, hangs = run_fault_classes(root)
+        print("hostile input:")
+        hostile = run_hostile_cases(root)
 
         feeds = 0
         folder = SHARED / "corpus" / "feeds" / "robustness"
@@ -169,17 +188,22 @@ def main() -> None:
             f"(40 items each, killed after a random number of posts)"
         )
 
+    lost += hostile["lost"]
     print()
     print(f"fault classes tried  {classes}")
+    print(f"hostile cases tried  {len(CASES)}")
     print(f"feeds tried          {feeds}")
     print(f"crashes              {crashes}")
     print(f"hangs                {hangs}")
+    print(f"escaped exceptions   {hostile['escaped']}")
+    print(f"leaks                {hostile['leak']}")
+    print(f"wrong outcomes       {hostile['wrong']}")
     print(f"kill trials          {args.trials}")
     print(f"duplicates           {duplicates}")
     print(f"lost items           {lost}")
     print(f"unparsable posts     {bad}")
     print(f"temp files left      {temps}")
-    failed = crashes + hangs + duplicates + lost + bad + temps
+    failed = crashes + hangs + duplicates + lost + bad + temps + sum(hostile.values())
     print("RESULT               " + ("ok" if failed == 0 else "FAILED"))
     sys.exit(1 if failed else 0)
 

@@ -229,6 +229,12 @@ def no_unexpected(outcome: Outcome) -> Iterator[Problem]:
             yield Problem("wrong", f"{failure.url}: {failure.reason}")
 
 
+def logged(outcome: Outcome, phrase: str) -> Iterator[Problem]:
+    """A log line of the run says ``phrase`` (a warning about the feed)."""
+    if not any(phrase in line for line in outcome.logs):
+        yield Problem("wrong", f"no log line says {phrase!r}")
+
+
 def chain(*checks: Iterator[Problem]) -> Iterator[Problem]:
     """All problems of several checks."""
     for check in checks:
@@ -339,12 +345,9 @@ def _bad_port(lab: Lab) -> tuple[dict[str, Any], Check]:
     items = [item("Broken port", "http://example.test:99999/x"), item("Port story", good)]
     url = lab.feed("/port.rss", rss(items))
 
-    def check(o: Outcome) -> Iterator[Problem]:
-        yield from chain(feed_ok(o), published(o, 1))
-        if not any("without a usable http(s) link" in line for line in o.logs):
-            yield Problem("wrong", "the ignored entry was not reported")
-
-    return {"url": url}, check
+    return {"url": url}, lambda o: chain(
+        feed_ok(o), published(o, 1), logged(o, "without a usable http(s) link")
+    )
 
 
 @case("a 14-digit <ttl>")
@@ -448,12 +451,9 @@ def _reused_guid(lab: Lab) -> tuple[dict[str, Any], Check]:
     items = [item(f"Story {n}", lab.page(f"/g/{n}", f"Story {n}"), guid="same") for n in range(3)]
     url = lab.feed("/guid.rss", rss(items))
 
-    def check(o: Outcome) -> Iterator[Problem]:
-        yield from chain(feed_ok(o), published(o, 3))
-        if not any("one guid to several links" in line for line in o.logs):
-            yield Problem("wrong", "the reused guid was not reported")
-
-    return {"url": url}, check
+    return {"url": url}, lambda o: chain(
+        feed_ok(o), published(o, 3), logged(o, "one guid to several links")
+    )
 
 
 @case("a story whose link changed under the same guid", runs=2)
@@ -570,6 +570,12 @@ def _allowed(lab: Lab) -> tuple[dict[str, Any], Check]:
             yield Problem("wrong", "robots.txt of the allowed origin was not checked")
 
     return {"url": url}, check
+
+
+@case("allow_private for one source only", fetch={"robots": True}, may_reach_inside=True)
+def _allowed_per_source(lab: Lab) -> tuple[dict[str, Any], Check]:
+    url = lab.feed("/one.rss", rss([item("Inside for one", lab.internal.url("/secret"))]))
+    return {"url": url, "allow_private": True}, lambda o: published(o, 1)
 
 
 @case("a stray byte in a UTF-8 page")

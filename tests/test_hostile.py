@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from newsdesk.store import Store
 from tests.helpers import write_site
 from tests.hostile import CASES, Case, item, rss, run_case
 from tests.pages import investing_current_page, story_text
-from tests.server import LocalServer
+from tests.server import LocalServer, send
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -118,3 +119,81 @@ def test_a_cycle_that_fails_never_stops_watch(
     assert stats.cycles == 2
     assert cycles[1].published == 1
     assert "cycle failed: unexpected MemoryError: a cycle that dies" in errors
+
+
+def _descendants(pid: int) -> dict[int, int]:
+    """pid -> parent pid of every live process below ``pid`` (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: dict[int, int] = {}
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in found:
+                found[child] = ppid
+                frontier.append(child)
+    return found
+
+
+def test_a_dead_extraction_process_costs_no_item(tmp_path: Path, server: LocalServer) -> None:
+    """The OOM killer takes an extraction worker mid-run: the pool is replaced and the run
+    publishes everything (before, the broken pool ended the whole run)."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    killed = threading.Event()
+    first_page = threading.Event()
+    items = []
+    for n in range(12):
+        path = f"/dead/{n}"
+        page = investing_current_page(f"Story {n}", [("p", story_text(f"dead {n}", 200))])
+
+        def answer(h: Any, body: bytes = page.encode(), n: int = n) -> None:
+            if n:
+                killed.wait(30)  # the other pages wait until a worker has been killed
+            else:
+                first_page.set()
+            send(h, 200, body, Content_Type="text/html; charset=utf-8")
+
+        items.append(item(f"Story {n}", server.handle(path, answer)))
+    feed = server.add("/dead.rss", rss(items))
+    site = write_site(
+        tmp_path / "site",
+        [{"name": "dead", "url": feed}],
+        fetch={"robots": False},
+        extract={"workers": 2},
+    )
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "run", "--site", str(site), "-v"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert first_page.wait(60)
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while not workers and time.monotonic() < deadline:  # a worker forks for page 0
+            tree = _descendants(child.pid)
+            workers = [pid for pid, parent in tree.items() if parent != child.pid]
+        assert workers, "no extraction worker started"
+        os.kill(workers[0], signal.SIGKILL)
+    finally:
+        killed.set()
+        out, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err
+    assert "an extraction process died; starting new ones" in err
+    with Store(state_path(site)) as store:
+        assert [row["status"] for row in store.items()] == ["published"] * 12, out

@@ -626,6 +626,12 @@ async def _translations(ctx: _Context, article: Article) -> dict[str, Article]:
             log.warning(
                 "translation skipped: %s", exc, extra={"source": article.source, "url": article.url}
             )
+        except Exception as exc:  # noqa: BLE001 - a failed language never blocks the post
+            if storage_error(exc) is not None:
+                raise
+            extra = {"source": article.source, "url": article.url}
+            log.error("translation skipped: %s", _unexpected_reason(exc), extra=extra)
+            log.debug("traceback", exc_info=exc, extra=extra)
     return versions
 
 
