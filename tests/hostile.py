@@ -97,7 +97,8 @@ def item(title: str, link: str, guid: str = "", date: str = "", extra: str = "")
 def rss(items: list[str], channel: str = "") -> str:
     """An RSS 2.0 document around raw ``<item>`` elements."""
     return (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>'
         f"<title>Hostile</title><link>http://example.test/</link>{channel}"
         + "".join(items)
         + "</channel></rss>"
@@ -642,7 +643,10 @@ def _etag(lab: Lab) -> tuple[dict[str, Any], Check]:
 
 @case("thumbnails on private addresses")
 def _thumbnail(lab: Lab) -> tuple[dict[str, Any], Check]:
-    extra = '<enclosure url="http://192.168.1.1/admin.png" type="image/png" length="1"/>'
+    extra = (
+        '<enclosure url="http://192.168.1.1/admin.png" type="image/png" length="1"/>'
+        '<media:content url="https://user:secret@cdn.example.test/a.png" medium="image"/>'
+    )
     text = story_text("thumb")
     page = (
         '<html><head><meta property="og:image" content="http://2130706433/x.png"></head>'
@@ -653,8 +657,13 @@ def _thumbnail(lab: Lab) -> tuple[dict[str, Any], Check]:
 
     def check(o: Outcome) -> Iterator[Problem]:
         yield from published(o, 1)
-        if any("192.168.1.1" in post or "2130706433" in post for post in o.posts()):
+        posts = o.posts()
+        if any("192.168.1.1" in post or "2130706433" in post for post in posts):
             yield Problem("leak", "a private image address reached a post")
+        if any("secret" in post for post in posts):
+            yield Problem("leak", "credentials in an image URL reached a post")
+        if not any('thumbnail: "https://cdn.example.test/a.png"' in post for post in posts):
+            yield Problem("wrong", "the public image was not kept")
 
     return {"url": url, "thumbnail": "auto"}, check
 

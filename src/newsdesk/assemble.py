@@ -15,7 +15,7 @@ from newsdesk.extraction.cleanup import clean_blocks, drop_headline
 from newsdesk.fetch.guard import Trust, host_is_local_literal, source_trust
 from newsdesk.models import Article, Block, Extracted, FeedEntry, Page, word_count
 from newsdesk.sources.dates import settle_day
-from newsdesk.urls import canonical_url, is_http_url
+from newsdesk.urls import canonical_url, is_http_url, without_userinfo
 
 MAX_AHEAD = timedelta(days=1)
 """A date further in the future than this is not believed (it would top the site for years)."""
@@ -53,7 +53,7 @@ def _image(url: str, trust: Trust) -> str:
     if not url or not is_http_url(url):
         return ""
     if trust.admits(httpx.URL(url)) or not host_is_local_literal(url):
-        return url
+        return without_userinfo(url)  # credentials are never kept, here neither
     return ""
 
 
