@@ -22,7 +22,8 @@ from pathlib import Path
 from newsdesk.config import Config, FrontMatterDefaults, SourceConfig
 from newsdesk.models import Article, Block
 from newsdesk.publish import post_path, render_post, write_atomic
-from newsdesk.site.build import hugo_build_command, theme_dir, write_hugo_config
+from newsdesk.site.hugo import hugo_build_command
+from newsdesk.site.tools import theme_dir, write_hugo_config
 
 WORDS = [
     "markets",

@@ -13,8 +13,10 @@ import pytest
 from newsdesk.config import FrontMatterDefaults, load_config
 from newsdesk.models import Article, Block
 from newsdesk.publish import post_path, render_post, write_atomic
-from newsdesk.site import build as build_module
 from newsdesk.site import build_site, init_site
+from newsdesk.site import hugo as hugo_module
+from newsdesk.site import install as install_module
+from newsdesk.site.build import BuildResult
 
 TEXT = "Freight rates eased for a third week as new vessels joined the busiest routes. " * 4
 
@@ -39,7 +41,7 @@ def _site(tmp_path: Path, posts: int = 3) -> Path:
     return site
 
 
-def _build(site: Path) -> build_module.BuildResult:
+def _build(site: Path) -> BuildResult:
     result = build_site(site, load_config(site))
     assert result.returncode == 0, result.output
     return result
@@ -55,7 +57,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 def _builds(site: Path) -> list[str]:
     """What is left in the build folders' folder (lock files aside)."""
-    root = site / build_module.BUILDS
+    root = site / install_module.BUILDS
     return sorted(p.name for p in root.iterdir() if not p.name.endswith(".lock"))
 
 
@@ -119,7 +121,7 @@ def test_a_failed_search_index_keeps_the_previous_site(
     failing = tmp_path / "pagefind"
     failing.write_text("#!/bin/sh\necho 'pagefind: out of memory' >&2\nexit 3\n")
     failing.chmod(0o755)
-    monkeypatch.setattr(build_module, "pagefind_binary", lambda: failing)
+    monkeypatch.setattr(hugo_module, "pagefind_binary", lambda: failing)
     result = build_site(site, load_config(site))
     assert result.returncode == 3
     assert "out of memory" in result.output
@@ -169,7 +171,7 @@ def test_readers_always_find_a_whole_site_during_a_rebuild(tmp_path: Path) -> No
 def test_without_an_atomic_exchange_two_renames_still_swap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(build_module, "_exchange", lambda first, second: False)
+    monkeypatch.setattr(install_module, "_exchange", lambda first, second: False)
     site = _site(tmp_path)
     _build(site)
     (site / "content" / "posts" / f"{0:016x}.md").unlink()
@@ -185,12 +187,12 @@ def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
     second.mkdir()
     (first / "a").write_text("first")
     (second / "b").write_text("second")
-    if not build_module._exchange(first, second):
+    if not install_module._exchange(first, second):
         pytest.skip("no renameat2(RENAME_EXCHANGE) on this system")
     assert (first / "b").read_text() == "second"
     assert (second / "a").read_text() == "first"
     with pytest.raises(FileNotFoundError):
-        build_module._exchange(first, tmp_path / "missing")
+        install_module._exchange(first, tmp_path / "missing")
 
 
 @pytest.mark.hugo
@@ -198,13 +200,13 @@ def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
 def test_a_killed_build_leaves_nothing_behind(tmp_path: Path) -> None:
     site = _site(tmp_path)
     _build(site)
-    root = site / build_module.BUILDS
+    root = site / install_module.BUILDS
     killed = root / "build-killed"
     (killed / "public" / "posts").mkdir(parents=True)
     (root / "build-killed.lock").touch()
     running = root / "build-running"
     running.mkdir()
-    with build_module._lock(root / "build-running.lock"):  # a build in another process
+    with install_module._lock(root / "build-running.lock"):  # a build in another process
         _build(site)
         assert _builds(site) == ["build-running"]
     _build(site)
@@ -218,7 +220,7 @@ def test_a_build_killed_between_two_renames_gets_the_site_back(tmp_path: Path) -
     _build(site)
     before = _snapshot(site / "public")
     # Killed after moving public/ away and before moving the new site in (no renameat2).
-    killed = site / build_module.BUILDS / "build-killed"
+    killed = site / install_module.BUILDS / "build-killed"
     killed.mkdir()
     os.rename(site / "public", killed / "previous")
     (site / "content" / "posts" / "broken.md").write_text('---\ntitle: "x\n---\n')

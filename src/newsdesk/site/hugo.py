@@ -1,0 +1,166 @@
+"""Run Hugo and Pagefind into a folder, and read from Hugo's errors which file failed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsdesk.site.tools import hugo_binary, hugo_env, pagefind_binary
+
+UNCHANGED = "the site in public/ was left as it was"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A tool's exit code and what it printed (warnings and errors, not its banner);
+    ``search`` says whether a search index was built."""
+
+    returncode: int
+    output: str
+    search: bool = False
+
+
+def hugo_build_command(site_dir: Path, destination: Path, themes: Path) -> list[str]:
+    """The ``hugo build`` command line for a site (its hugo.toml must exist).
+
+    ``destination`` should be a new folder: Hugo adds to what is there.
+    """
+    return [
+        str(hugo_binary()),
+        "build",
+        "--source",
+        str(site_dir),
+        "--destination",
+        str(destination),
+        "--themesDir",
+        str(themes),
+        "--noBuildLock",
+        "--logLevel",
+        "warn",  # warnings and errors are reported; the banner and stats are not kept
+    ]
+
+
+def run_hugo(site_dir: Path, destination: Path, themes: Path) -> Run:
+    """Build the site with Hugo into ``destination``."""
+    done = subprocess.run(
+        hugo_build_command(site_dir, destination, themes),
+        capture_output=True,
+        text=True,
+        env=hugo_env(site_dir),
+        check=False,
+    )
+    # Hugo prints its banner and page counts on stdout and its log (WARN, ERROR) on stderr.
+    return Run(done.returncode, done.stderr.strip())
+
+
+_NOTHING_TO_INDEX = "Pagefind was not able to build an index"
+
+
+def run_pagefind(public: Path, hugo_output: str) -> Run:
+    """Build the Pagefind index over post bodies (``data-pagefind-body``) into
+    ``public/pagefind``; the output follows Hugo's."""
+    binary = pagefind_binary()
+    if binary is None:
+        note = "search index skipped: pagefind is not installed"
+        return Run(0, f"{hugo_output}\n{note}".strip())
+    done = subprocess.run(
+        [str(binary), "--site", str(public), "--output-subdir", "pagefind", "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = "\n".join(
+        part for part in (hugo_output, done.stdout.strip(), done.stderr.strip()) if part
+    )
+    if done.returncode != 0 and _NOTHING_TO_INDEX in output:
+        # Not a failure of the site: no post body has a single word (Pagefind 1.5 exits 1).
+        return Run(0, f"{output}\nsearch index skipped: no post has words to index")
+    return Run(done.returncode, output, search=done.returncode == 0)
+
+
+# --- what failed ------------------------------------------------------------------------
+
+# Hugo names a position as "path:line:column" in double quotes; some errors say "see <path>".
+_POSITION = re.compile(r'"(?P<path>[^"\n]+?):(?P<line>\d+):\d+"')
+_SEE = re.compile(r"\bsee (?P<path>\S+)")
+_FIELD = re.compile(r'the "(?P<field>[^"]+)" front matter field')
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """What a failed Hugo run names: a closing line to print, and the file (relative to the
+    site folder when inside it) and line that failed, when Hugo's error says."""
+
+    advice: str
+    file: Path | None = None
+    line: int | None = None
+
+
+def explain_failure(output: str, site_dir: Path) -> Failure:
+    """The closing line for a failed Hugo run: the file and line to fix, and what to do."""
+    path, line = error_position(output, site_dir)
+    if path is None:
+        return Failure(f"Hugo failed; {UNCHANGED}.")
+    shown = path.relative_to(site_dir) if path.is_relative_to(site_dir) else path
+    lines = _read_lines(path)
+    end = _front_matter_end(lines)
+    if line is None:
+        line = _field_line(lines, end, output)
+    where = f"{shown}, line {line}" if line else f"{shown}"
+    if path.is_relative_to(site_dir / "content"):
+        in_front_matter = end is not None and line is not None and line <= end
+        if in_front_matter or "front matter" in output:
+            problem = "Hugo cannot read the front matter (the block between the --- lines)"
+        else:
+            problem = "Hugo cannot render this post"
+        advice = f"{where}: {problem}. Fix that file or delete it, then build again; {UNCHANGED}."
+    else:
+        advice = f"{where}: Hugo failed here; {UNCHANGED}."
+    return Failure(advice, shown, line)
+
+
+def error_position(output: str, site_dir: Path) -> tuple[Path | None, int | None]:
+    """The first file (and line) that Hugo's error output names; a relative path is read
+    against the site folder, whatever the current directory."""
+    for text in output.splitlines():
+        if "ERROR" not in text:
+            continue
+        if position := _POSITION.search(text):
+            return site_dir / position["path"], int(position["line"])
+        if see := _SEE.search(text):
+            path = site_dir / see["path"].rstrip(".,;:")
+            if path.is_file():
+                return path, None
+    return None, None
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def _front_matter_end(lines: list[str]) -> int | None:
+    """The line number of the front matter's closing delimiter (None: no front matter;
+    one that never closes counts as all front matter)."""
+    if not lines or lines[0].strip() not in ("---", "+++"):
+        return None
+    for number, text in enumerate(lines[1:], start=2):
+        if text.strip() == lines[0].strip():
+            return number
+    return len(lines) + 1
+
+
+def _field_line(lines: list[str], end: int | None, output: str) -> int | None:
+    """The line of the front matter field an error names ("the "date" front matter field")."""
+    field = _FIELD.search(output)
+    if field is None or end is None:
+        return None
+    key = re.compile(rf"^\s*[\"']?{re.escape(field['field'])}[\"']?\s*[:=]", re.IGNORECASE)
+    for number, text in enumerate(lines[1 : end - 1], start=2):
+        if key.match(text):
+            return number
+    return None

