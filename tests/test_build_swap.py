@@ -1,10 +1,20 @@
 """The site is never broken by a build: a failed build leaves public/ as it was and says
-which file failed; during a successful one, readers always find a whole site."""
+which file failed; during a successful one, readers always find a whole site; public/ itself
+(its mode, a mount on it, a process holding it, hidden entries in it) is kept."""
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import json
 import os
+import re
+import shutil
+import stat
+import subprocess
 import threading
+import time
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,31 +23,41 @@ import pytest
 from newsdesk.config import FrontMatterDefaults, load_config
 from newsdesk.models import Article, Block
 from newsdesk.publish import post_path, render_post, write_atomic
+from newsdesk.site import build as build_module
 from newsdesk.site import build_site, init_site
 from newsdesk.site import hugo as hugo_module
 from newsdesk.site import install as install_module
 from newsdesk.site.build import BuildResult
+from newsdesk.site.install import install, install_order
 
 TEXT = "Freight rates eased for a third week as new vessels joined the busiest routes. " * 4
+linux_only = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux /proc")
+
+
+def _article(n: int, title: str = "") -> Article:
+    return Article(
+        id=f"{n:016x}",
+        url=f"https://news.test/{n}",
+        source="wire",
+        title=title or f"Story {n}",
+        blocks=(Block("p", TEXT), Block("h", "Outlook"), Block("p", TEXT[::-1])),
+        published=datetime(2026, 11, 20, 10, n % 60, tzinfo=UTC),
+        summary=TEXT[:80],
+        categories=("wire",),
+        tags=("wire", f"tag{n % 7}"),
+    )
+
+
+def _write(site: Path, article: Article) -> None:
+    text = render_post(article, FrontMatterDefaults(), timezone="UTC", body_style="paragraphs")
+    write_atomic(post_path(site, "posts", article.id), text)
 
 
 def _site(tmp_path: Path, posts: int = 3) -> Path:
     site = tmp_path / "site"
     init_site(site, title="Swap Wire", sources="")
     for n in range(posts):
-        article = Article(
-            id=f"{n:016x}",
-            url=f"https://news.test/{n}",
-            source="wire",
-            title=f"Story {n}",
-            blocks=(Block("p", TEXT), Block("h", "Outlook"), Block("p", TEXT[::-1])),
-            published=datetime(2026, 11, 20, 10, n % 60, tzinfo=UTC),
-            summary=TEXT[:80],
-            categories=("wire",),
-            tags=("wire", f"tag{n % 7}"),
-        )
-        text = render_post(article, FrontMatterDefaults(), timezone="UTC", body_style="paragraphs")
-        write_atomic(post_path(site, "posts", article.id), text)
+        _write(site, _article(n))
     return site
 
 
@@ -55,10 +75,24 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+def _visible(folder: Path) -> dict[str, bytes]:
+    """The snapshot without hidden entries."""
+    return {
+        path: data
+        for path, data in _snapshot(folder).items()
+        if not any(part.startswith(".") for part in Path(path).parts)
+    }
+
+
 def _builds(site: Path) -> list[str]:
-    """What is left in the build folders' folder (lock files aside)."""
-    root = site / install_module.BUILDS
-    return sorted(p.name for p in root.iterdir() if not p.name.endswith(".lock"))
+    """What is left in the build folders' folder."""
+    return sorted(p.name for p in (site / install_module.BUILDS).iterdir())
+
+
+def _new_post(site: Path) -> None:
+    (site / "content" / "posts" / "new.md").write_text(
+        '---\ntitle: "Just in"\ndate: "2026-11-21 10:00:00"\n---\n\nNew story.\n'
+    )
 
 
 @pytest.mark.hugo
@@ -130,14 +164,44 @@ def test_a_failed_search_index_keeps_the_previous_site(
 
 
 @pytest.mark.hugo
+def test_a_failed_first_build_leaves_no_public_folder(tmp_path: Path) -> None:
+    site = _site(tmp_path, posts=0)
+    (site / "content" / "posts").mkdir(parents=True, exist_ok=True)
+    (site / "content" / "posts" / "bad.md").write_text('---\ntitle: "x\n---\n')
+    assert build_site(site, load_config(site)).returncode != 0
+    assert not (site / "public").exists()
+
+
+def _search_is_whole(public: Path) -> str | None:
+    """What a reader of the search would miss right now: pagefind.js, the index that
+    pagefind-entry.json names, or a chunk that index names (None: nothing)."""
+    if not (public / "pagefind" / "pagefind.js").is_file():
+        return "pagefind.js"
+    entry = json.loads((public / "pagefind" / "pagefind-entry.json").read_text())
+    language: str
+    for language, index in entry["languages"].items():
+        meta = public / "pagefind" / f"pagefind.{index['hash']}.pf_meta"
+        try:
+            data = gzip.decompress(meta.read_bytes())
+        except FileNotFoundError:
+            return str(meta)
+        for chunk in re.findall(rb"%s_[0-9a-f]{7,}" % re.escape(language.encode()), data):
+            name: str = chunk.decode()
+            if not any(
+                (public / "pagefind" / kind / f"{name}.pf_{kind}").is_file()
+                for kind in ("index", "fragment", "filter")
+            ):
+                return name
+    return None
+
+
+@pytest.mark.hugo
 def test_readers_always_find_a_whole_site_during_a_rebuild(tmp_path: Path) -> None:
     site = _site(tmp_path, posts=150)  # a build long enough to poll many times
     _build(site)
-    (site / "content" / "posts" / "new.md").write_text(
-        '---\ntitle: "Just in"\ndate: "2026-11-21 10:00:00"\n---\n\nNew story.\n'
-    )
-    index = site / "public" / "index.html"
-    search = site / "public" / "pagefind" / "pagefind.js"
+    _new_post(site)
+    public = site / "public"
+    index = public / "index.html"
     done = threading.Event()
     polled = threading.Event()
     missing: list[str] = []
@@ -146,9 +210,17 @@ def test_readers_always_find_a_whole_site_during_a_rebuild(tmp_path: Path) -> No
     def poll() -> None:
         nonlocal polls
         while not done.is_set():
-            for path in (index, search):
-                if not path.is_file():
-                    missing.append(str(path))
+            try:
+                home = index.read_text()
+            except FileNotFoundError:
+                missing.append("index.html")
+                continue
+            # Every post the home page links to is there (posts go in before lists).
+            for href in re.findall(r'href="/(posts/[^"/]+/)"', home):
+                if not (public / href / "index.html").is_file():
+                    missing.append(href)
+            if (lost := _search_is_whole(public)) is not None:
+                missing.append(lost)
             polls += 1
             polled.set()
 
@@ -164,66 +236,344 @@ def test_readers_always_find_a_whole_site_during_a_rebuild(tmp_path: Path) -> No
     assert missing == []
     assert polls > 100  # the reader really ran while Hugo and Pagefind worked
     assert "Just in" in index.read_text()  # the new site is the one in place
-    assert _builds(site) == []  # the previous site was removed after the swap
+    assert _search_is_whole(public) is None
+    assert _builds(site) == []  # the build folder was removed after the install
 
 
 @pytest.mark.hugo
-def test_without_an_atomic_exchange_two_renames_still_swap(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(install_module, "_exchange", lambda first, second: False)
+def test_what_the_new_build_lacks_is_removed_and_hidden_entries_stay(tmp_path: Path) -> None:
     site = _site(tmp_path)
     _build(site)
+    public = site / "public"
+    planted = {
+        ".git/HEAD": "ref: refs/heads/gh-pages\n",  # a GitHub Pages checkout
+        ".git/objects/ab/cdef": "x",
+        ".well-known/security.txt": "Contact: mailto:security@example.com\n",
+        ".htaccess": "Options -Indexes\n",
+        "posts/.keep": "",  # hidden, inside a folder the build writes
+    }
+    for path, text in planted.items():
+        (public / path).parent.mkdir(parents=True, exist_ok=True)
+        (public / path).write_text(text)
+    (public / "stray.html").write_text("not from this build")
+    (public / "old" / "folder").mkdir(parents=True)
     (site / "content" / "posts" / f"{0:016x}.md").unlink()
+
     _build(site)
-    assert not (site / "public" / "posts" / f"{0:016x}").exists()
-    assert (site / "public" / "posts" / f"{1:016x}" / "index.html").exists()
+
+    assert {path: (public / path).read_text() for path in planted} == planted
+    assert not (public / "stray.html").exists()
+    assert not (public / "old").exists()
+    assert not (public / "posts" / f"{0:016x}").exists()  # the removed post, folder and all
+    assert (public / "posts" / f"{1:016x}" / "index.html").exists()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("public", ".newsdesk"))
+    _build(fresh)
+    assert _visible(public).keys() == _snapshot(fresh / "public").keys()
+
+
+@pytest.mark.hugo
+@linux_only
+def test_public_keeps_its_mode_and_a_process_holding_it_sees_the_new_site(
+    tmp_path: Path,
+) -> None:
+    site = _site(tmp_path)
+    _build(site)
+    public = site / "public"
+    os.chmod(public, 0o2750)  # setgid: files made in it get its group
+    group = 4242 if os.geteuid() == 0 else os.getegid()
+    os.chown(public, -1, group)
+    inode = public.stat().st_ino
+    held = os.open(public, os.O_RDONLY)  # as a web server's bind mount or cwd holds it
+    try:
+        _new_post(site)
+        _build(site)
+        info = public.stat()
+        assert stat.S_IMODE(info.st_mode) == 0o2750
+        assert (info.st_ino, info.st_gid) == (inode, group)
+        seen = Path(f"/proc/self/fd/{held}")
+        assert "new" in os.listdir(seen / "posts")
+        assert "Just in" in (seen / "index.html").read_text()
+        assert (public / "index.html").stat().st_gid == group
+        assert (public / "posts" / "new" / "index.html").stat().st_gid == group
+    finally:
+        os.close(held)
+
+
+@pytest.mark.hugo
+def test_public_as_a_link_to_a_folder_elsewhere(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    www = tmp_path / "www" / "html"
+    www.mkdir(parents=True)
+    (site / "public").symlink_to(www)
+    _build(site)
+    _new_post(site)
+    _build(site)
+    assert (site / "public").is_symlink()
+    assert "Just in" in (www / "index.html").read_text()
+    assert os.listdir(www.parent) == ["html"]  # no build folder beside it or inside it
+    assert not any(name.startswith(".") for name in os.listdir(www))
     assert _builds(site) == []
 
 
-def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
-    first, second = tmp_path / "first", tmp_path / "second"
-    first.mkdir()
-    second.mkdir()
-    (first / "a").write_text("first")
-    (second / "b").write_text("second")
-    if not install_module._exchange(first, second):
-        pytest.skip("no renameat2(RENAME_EXCHANGE) on this system")
-    assert (first / "b").read_text() == "second"
-    assert (second / "a").read_text() == "first"
-    with pytest.raises(FileNotFoundError):
-        install_module._exchange(first, tmp_path / "missing")
+@pytest.mark.hugo
+def test_where_renames_cannot_reach_public_the_build_happens_inside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(tmp_path)
+    _build(site)
+    monkeypatch.setattr(install_module, "_renames_into", lambda root, target: False)
+    seen: list[Path] = []
+    real = hugo_module.run_hugo
+
+    def spy(site_dir: Path, destination: Path, themes: Path) -> hugo_module.Run:
+        seen.append(destination)
+        return real(site_dir, destination, themes)
+
+    monkeypatch.setattr(build_module, "run_hugo", spy)
+    _new_post(site)
+    _build(site)
+    (destination,) = seen
+    assert destination.parent.parent == site / "public" / install_module.IN_PUBLIC
+    assert "Just in" in (site / "public" / "index.html").read_text()
+    assert not (site / "public" / install_module.IN_PUBLIC).exists()
+
+
+@contextlib.contextmanager
+def _mounted(*command: str) -> Iterator[None]:
+    target = command[-1]
+    done = subprocess.run(["mount", *command], capture_output=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount here: {done.stderr.decode().strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", target], check=False)
 
 
 @pytest.mark.hugo
-@pytest.mark.skipif(os.name == "nt", reason="build folders are locked with fcntl")
+@linux_only
+@pytest.mark.skipif(shutil.which("mount") is None or os.geteuid() != 0, reason="needs root")
+@pytest.mark.parametrize("kind", ["tmpfs", "bind"])
+def test_public_as_a_mount_point(tmp_path: Path, kind: str) -> None:
+    site = _site(tmp_path)
+    public = site / "public"
+    public.mkdir()
+    if kind == "tmpfs":  # another file system: the build goes inside public/
+        mount: tuple[str, ...] = ("-t", "tmpfs", "tmpfs", str(public))
+    else:  # the same file system, but rename() does not cross a mount point
+        shared = tmp_path / "shared"
+        shared.mkdir()
+        mount = ("--bind", str(shared), str(public))
+    with _mounted(*mount):
+        _build(site)
+        _new_post(site)
+        _build(site)
+        assert "Just in" in (public / "index.html").read_text()
+        assert not (public / install_module.IN_PUBLIC).exists()
+        assert _builds(site) == []
+
+
+@pytest.mark.hugo
+@linux_only
+@pytest.mark.skipif(shutil.which("mount") is None or os.geteuid() != 0, reason="needs root")
+def test_a_bind_mount_of_public_serves_the_new_site(tmp_path: Path) -> None:
+    # docker-compose: ./public:/usr/share/nginx/html. The mount holds the folder, not the path.
+    site = _site(tmp_path)
+    _build(site)
+    html = tmp_path / "nginx-html"
+    html.mkdir()
+    with _mounted("--bind", str(site / "public"), str(html)):
+        _new_post(site)
+        _build(site)
+        assert "Just in" in (html / "index.html").read_text()
+        assert (html / "pagefind" / "pagefind.js").is_file()
+
+
+@pytest.mark.hugo
+@pytest.mark.skipif(os.name == "nt", reason="builds are locked with fcntl")
 def test_a_killed_build_leaves_nothing_behind(tmp_path: Path) -> None:
     site = _site(tmp_path)
     _build(site)
     root = site / install_module.BUILDS
-    killed = root / "build-killed"
-    (killed / "public" / "posts").mkdir(parents=True)
-    (root / "build-killed.lock").touch()
-    running = root / "build-running"
-    running.mkdir()
-    with install_module._lock(root / "build-running.lock"):  # a build in another process
-        _build(site)
-        assert _builds(site) == ["build-running"]
+    (root / "build-killed" / "public" / "posts").mkdir(parents=True)
+    (root / "build-killed.lock").touch()  # left by earlier versions
+    (root / ".lock").touch()
+    inside = site / "public" / install_module.IN_PUBLIC / "build-killed2"
+    (inside / "public").mkdir(parents=True)
     _build(site)
     assert _builds(site) == []
+    assert not inside.parent.exists()
+
+
+class _Killed(BaseException):
+    pass
 
 
 @pytest.mark.hugo
-@pytest.mark.skipif(os.name == "nt", reason="build folders are locked with fcntl")
-def test_a_build_killed_between_two_renames_gets_the_site_back(tmp_path: Path) -> None:
+def test_a_build_killed_while_installing_loses_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(tmp_path, posts=12)
+    _build(site)
+    public = site / "public"
+    before = set(_snapshot(public))
+    (site / "content" / "posts" / f"{0:016x}.md").unlink()
+    _new_post(site)
+    order = install_order
+
+    def killed_halfway(files: Iterable[str]) -> Iterator[str]:
+        ordered = order(files)
+        yield from ordered[: len(ordered) // 2]
+        raise _Killed
+
+    monkeypatch.setattr(install_module, "install_order", killed_halfway)
+    with pytest.raises(_Killed):
+        _build(site)
+    assert before <= set(_snapshot(public))  # nothing was removed before all was in place
+    monkeypatch.undo()
+    _build(site)
+    assert f"posts/{0:016x}/index.html" not in _snapshot(public)
+    assert "Just in" in (public / "index.html").read_text()
+
+
+@pytest.mark.hugo
+@pytest.mark.skipif(os.name == "nt", reason="builds are locked with fcntl")
+def test_two_builds_at_once_the_later_one_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = _site(tmp_path)
     _build(site)
-    before = _snapshot(site / "public")
-    # Killed after moving public/ away and before moving the new site in (no renameat2).
-    killed = site / install_module.BUILDS / "build-killed"
-    killed.mkdir()
-    os.rename(site / "public", killed / "previous")
-    (site / "content" / "posts" / "broken.md").write_text('---\ntitle: "x\n---\n')
-    result = build_site(site, load_config(site))
-    assert result.returncode != 0
-    assert _snapshot(site / "public") == before
+    indexing = threading.Event()
+    real = hugo_module.run_pagefind
+
+    def slow(public: Path, hugo_output: str) -> hugo_module.Run:
+        if threading.current_thread().name == "first":
+            indexing.set()
+            time.sleep(2)  # as a large site's search index takes a while
+        return real(public, hugo_output)
+
+    monkeypatch.setattr(build_module, "run_pagefind", slow)
+    results: list[BuildResult] = []
+    first = threading.Thread(target=lambda: results.append(_build(site)), name="first")
+    first.start()
+    try:
+        assert indexing.wait(30)
+        _new_post(site)  # after the first build read the posts
+        second = _build(site)
+    finally:
+        first.join()
+    assert [r.returncode for r in (*results, second)] == [0, 0]
+    assert "Just in" in (site / "public" / "index.html").read_text()
+    assert (site / "public" / "posts" / "new" / "index.html").is_file()
+
+
+@pytest.mark.hugo
+@pytest.mark.skipif(os.name == "nt", reason="builds are locked with fcntl")
+def test_a_build_waits_for_the_build_lock(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    with install_module.build_lock(site):  # another build, in this or another process
+        waiting = threading.Thread(target=lambda: _build(site))
+        waiting.start()
+        waiting.join(1.5)
+        assert waiting.is_alive()
+        assert not (site / "public").exists()
+    waiting.join(30)
+    assert not waiting.is_alive()
+    assert (site / "public" / "index.html").is_file()
+
+
+def test_install_order_puts_what_is_linked_to_first() -> None:
+    files = [
+        "index.html",
+        "index.xml",
+        "404.html",
+        "sitemap.xml",
+        "page/2/index.html",
+        "css/style.css",
+        "posts/index.html",
+        "posts/index.xml",
+        "posts/a/index.html",
+        "posts/a/photo.jpg",
+        "posts/page/2/index.html",
+        "tags/index.html",
+        "tags/index.xml",
+        "tags/x/index.html",
+        "tags/x/index.xml",
+        "tags/x/page/2/index.html",
+        "de/index.html",
+        "de/index.xml",
+        "de/posts/b/index.html",
+        "pagefind/pagefind.js",
+        "pagefind/pagefind-entry.json",
+        "pagefind/pagefind-ui.js",
+        "pagefind/pagefind.en_0123456789.pf_meta",
+        "pagefind/wasm.en.pagefind",
+        "pagefind/index/en_0123456.pf_index",
+        "pagefind/fragment/en_abcdef0.pf_fragment",
+    ]
+    order = install_order(reversed(files))
+    assert sorted(order) == sorted(files)
+
+    def before(first: str, then: str) -> None:
+        assert order.index(first) < order.index(then), (first, then)
+
+    chunks = ("pagefind/index/en_0123456.pf_index", "pagefind/fragment/en_abcdef0.pf_fragment")
+    for chunk in chunks:
+        before(chunk, "pagefind/pagefind.en_0123456789.pf_meta")
+    before("pagefind/pagefind.en_0123456789.pf_meta", "posts/a/index.html")
+    before("pagefind/pagefind-ui.js", "posts/a/index.html")
+    before("css/style.css", "posts/a/index.html")
+    before("posts/a/photo.jpg", "posts/a/index.html")
+    for page in ("posts/a/index.html", "de/posts/b/index.html"):
+        for listing in (
+            "tags/x/page/2/index.html",
+            "tags/x/index.html",
+            "posts/page/2/index.html",
+            "posts/index.html",
+            "page/2/index.html",
+            "de/index.html",
+            "404.html",
+            "sitemap.xml",
+            "index.xml",
+        ):
+            before(page, listing)
+    before("tags/x/index.html", "tags/index.html")
+    assert order[-3:] == ["pagefind/pagefind-entry.json", "pagefind/pagefind.js", "index.html"]
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return root
+
+
+def test_install_replaces_files_folders_and_pages_that_changed_kind(tmp_path: Path) -> None:
+    target = _tree(
+        tmp_path / "public",
+        {
+            "index.html": "old home",
+            "a": "a file where the new site has a folder",
+            "b/index.html": "a folder where the new site has a file",
+            "b/.hidden": "inside a folder that goes",
+            "gone/deep/index.html": "old page",
+            ".git/HEAD": "kept",
+        },
+    )
+    elsewhere = _tree(tmp_path / "elsewhere", {"old.jpg": "media"})
+    (target / "media").symlink_to(elsewhere)  # a link to a folder the build writes into
+    fresh = _tree(
+        tmp_path / "fresh",
+        {"index.html": "new home", "a/index.html": "new a", "b": "new b", "media/new.jpg": "n"},
+    )
+    install(fresh, target)
+    assert _snapshot(target) == {
+        ".git/HEAD": b"kept",
+        "a/index.html": b"new a",
+        "b": b"new b",
+        "index.html": b"new home",
+    }
+    assert (target / "media").is_symlink()
+    assert _snapshot(elsewhere) == {"new.jpg": b"n", "old.jpg": b"media"}
+    assert not any(fresh.rglob("*.*"))  # every file moved

@@ -1,8 +1,9 @@
-"""``newsdesk build``: Hugo and Pagefind build the site into a fresh folder, which then
-replaces ``public/`` (:mod:`newsdesk.site.install`).
+"""``newsdesk build``: Hugo and Pagefind build the site into a fresh folder, which is then
+installed into ``public/`` file by file (:mod:`newsdesk.site.install`).
 
-A failed build leaves ``public/`` exactly as it was and says which file and line failed
-(:mod:`newsdesk.site.hugo`).
+A build never leaves the site broken: readers of ``public/`` always find every page, the
+search and what they link to; a failed build leaves ``public/`` exactly as it was and says
+which file and line failed (:mod:`newsdesk.site.hugo`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from newsdesk.config import Config, load_config
 from newsdesk.site.hugo import UNCHANGED, explain_failure, run_hugo, run_pagefind
-from newsdesk.site.install import build_folder, swap_in
+from newsdesk.site.install import build_folder, build_lock, install
 from newsdesk.site.tools import theme_dir, write_hugo_config
 
 
@@ -34,30 +35,30 @@ class BuildResult:
 
 
 def build_site(site_dir: Path, cfg: Config | None = None) -> BuildResult:
-    """Build the site with Hugo and Pagefind, then swap it into ``<site>/public``.
+    """Build the site with Hugo and Pagefind, then install it into ``<site>/public``.
 
-    The result carries Hugo's exit code (Pagefind's when only the search index failed). On failure
+    One build runs at a time per site: a second one waits for the first. The result
+    carries Hugo's exit code (Pagefind's when only the search index failed). On failure
     ``public/`` is left exactly as it was, and the output ends with the file and line that
     failed and what to do about it.
     """
     site_dir = Path(site_dir).resolve()
     cfg = cfg or load_config(site_dir)
     public = site_dir / "public"
-    write_hugo_config(site_dir, cfg)
-    (site_dir / "content").mkdir(exist_ok=True)
-    target = public.resolve() if public.is_symlink() else public
-    with build_folder(site_dir, target) as work:
-        fresh = work / "public"
-        hugo = run_hugo(site_dir, fresh, theme_dir())
-        if hugo.returncode != 0:
-            failure = explain_failure(hugo.output, site_dir)
-            output = f"{hugo.output}\n{failure.advice}".strip()
-            return BuildResult(
-                hugo.returncode, output, public, error_file=failure.file, error_line=failure.line
-            )
-        search = run_pagefind(fresh, hugo.output)
-        if search.returncode != 0:
-            output = f"{search.output}\nsearch index failed: {UNCHANGED}".strip()
-            return BuildResult(search.returncode, output, public)
-        swap_in(fresh, target)
+    with build_lock(site_dir):
+        write_hugo_config(site_dir, cfg)
+        (site_dir / "content").mkdir(exist_ok=True)
+        target = public.resolve()  # the folder itself, when public/ is a link to it
+        with build_folder(site_dir, target) as work:
+            fresh = work / "public"
+            hugo = run_hugo(site_dir, fresh, theme_dir())
+            if hugo.returncode != 0:
+                failed = explain_failure(hugo.output, site_dir)
+                output = f"{hugo.output}\n{failed.advice}".strip()
+                return BuildResult(hugo.returncode, output, public, False, failed.file, failed.line)
+            search = run_pagefind(fresh, hugo.output)
+            if search.returncode != 0:
+                output = f"{search.output}\nsearch index failed: {UNCHANGED}".strip()
+                return BuildResult(search.returncode, output, public)
+            install(fresh, target)
     return BuildResult(0, search.output, public, search=search.search)
