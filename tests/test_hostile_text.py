@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree, html
 
+import newsdesk.site
 from newsdesk.config import FrontMatterDefaults, load_config
 from newsdesk.models import Article, Block
 from newsdesk.publish import post_path, render_post, write_atomic
@@ -42,6 +44,14 @@ ALLOWED = {
     "single": {"p"},
 }
 ATTRIBUTES = {"h2": {"id"}}  # Goldmark's heading ids (for the table of contents)
+# The ids the theme's templates give elements, and the one Hugo's table of contents has: no
+# id in a post's body may equal one (a heading "Search" took the search widget's place).
+THEME = Path(newsdesk.site.__file__).parent / "themes" / "newsdesk" / "layouts"
+TEMPLATE_IDS = {
+    match
+    for template in THEME.rglob("*.html")
+    for match in re.findall(r'\bid="([^"{}]+)"', template.read_text())
+} | {"TableOfContents"}
 # Math on (page text must never reach the \( \) passthrough), a table of contents of headings.
 OPTIONS = FrontMatterDefaults(mathjax=True, toc=True)
 
@@ -108,6 +118,12 @@ HOSTILE = [
     "# heading",
     "Heading #",
     "C# and F#",
+    # Headings whose ids would be the theme's own ("search", "main") if ids kept their case.
+    "Search",
+    "Main",
+    "nd-Search",
+    "ND Main",
+    "TableOfContents",
     "Score ###  ",
     "#",
     "```\ncode\n```",
@@ -217,6 +233,11 @@ def check_post_page(public: Path, post: Post) -> None:
         assert tags.count(tag) <= 1, f"{where}: {tags}"
     for element in elements:
         assert set(element.attrib) <= ATTRIBUTES.get(str(element.tag), set()), where
+    body_ids = {e.get("id") for e in elements if e.get("id") is not None}
+    page_ids = [e.get("id") for e in page.iter() if e.get("id") is not None]
+    theme_ids = TEMPLATE_IDS | {i for i in page_ids if i not in body_ids}
+    assert not body_ids & theme_ids, f"{where}: ids from text {body_ids & theme_ids}"
+    assert len(page_ids) == len(set(page_ids)), f"{where}: ids twice {page_ids}"
     shown = " ".join(block.text_content() for block in blocks)
     assert norm(shown) == norm(post.body_text), where
 

@@ -140,7 +140,7 @@ def test_front_matter_keys_change_the_page(tmp_path: Path) -> None:
     assert 'class="widget widget-categories"' in f
     assert "widget-categories" not in p
     for html in (p, f, lft):
-        assert 'id="search"' in html
+        assert 'id="nd-Search"' in html
         assert "widget-recent" in html
         assert "widget-taglist" in html
     home = (site / "public" / "index.html").read_text()

@@ -101,6 +101,8 @@ def hugo_config(cfg: Config) -> str:
         "",
         "[markup.goldmark.parser]",
         "autoHeadingID = true",  # ids for the table of contents, derived from heading text
+        # Lower-case ids: the theme's own ids have an upper-case letter, so none can collide.
+        'autoHeadingIDType = "github"',
         "[markup.goldmark.parser.attribute]",
         # "{.class #id style=...}" after a heading or block would become HTML attributes.
         "block = false",
