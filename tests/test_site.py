@@ -308,6 +308,15 @@ TERMS = [
     "{{< x >}}",
     "日本/経済",
     "U.S.",
+    # Ordinary names with a path character: only that character is written as ~NN~.
+    "World / Europe",
+    "Sci/Tech",
+    "100%",
+    "C#",
+    "Q&A?",
+    "-",
+    "?",
+    "!.a",
 ]
 
 

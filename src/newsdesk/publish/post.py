@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
@@ -14,50 +13,54 @@ from newsdesk.xmltext import xml_safe
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-# Characters that Hugo keeps in a term's URL path: letters, digits, marks and these. The rest
-# is dropped, and spaces become "-" (Hugo's paths.MakePath, as observed with Hugo 0.165).
-_PATH_PUNCTUATION = frozenset("._#+-@")
-# Path separators, percent-escapes and the escape character of term_name itself.
-_PATH_TRICKS = frozenset("/\\%~")
-_WORD = ("L", "Nd")  # letters and decimal digits: what makes a path segment a name
+# Characters Hugo keeps in a term's URL path besides letters, digits and marks; it drops the
+# rest (and makes spaces between kept characters "-"). Observed with Hugo 0.165: "!!!" has no
+# path at all, "a!" has the path "a".
+_PATH_PUNCTUATION = frozenset("._#+-@~/\\")
+# Always written as ~NN~: path separators, percent-escapes ("%41" is a link to term "A"), and
+# "~", the escape character itself. "#" and "?" need nothing: Hugo encodes "#" in the link
+# and drops "?".
+_ALWAYS = frozenset("/\\%~")
 
 
-def _hugo_path_segment(name: str) -> str:
-    """Roughly the path Hugo derives from a term name (lowercased, spaces to "-")."""
-    kept = [
-        "-" if ch.isspace() else ch
-        for ch in name.strip()
-        if ch.isspace() or ch in _PATH_PUNCTUATION or unicodedata.category(ch)[0] in "LNM"
-    ]
-    return re.sub("-+", "-", "".join(kept)).lower()
-
-
-def _is_word(ch: str) -> bool:
+def _hugo_keeps(ch: str) -> bool:
+    """Whether Hugo keeps ``ch`` in a term's URL path (letters, digits, marks and
+    :data:`_PATH_PUNCTUATION`; its ``paths.UnicodeSanitize``)."""
     category = unicodedata.category(ch)
-    return category[0] == "L" or category == "Nd"
+    return ch in _PATH_PUNCTUATION or category[0] in "LM" or category == "Nd"
+
+
+def _escape(ch: str) -> str:
+    return f"~{ord(ch)}~"
 
 
 def term_name(name: str) -> str:
-    """The spelling of a category or tag that gives its Hugo page a safe URL.
+    """The spelling of a category or tag that gives its Hugo page a safe URL: one plain
+    path segment inside the taxonomy folder.
 
-    Hugo makes a term's URL from its name: ``..`` would replace the home page, ``.`` the
-    list of all tags, ``a/../../b`` escapes the taxonomy folder, ``a/b`` lands inside term
-    ``a``, ``index.html`` breaks the build, ``%41`` is a broken link and ``!!!`` has no path at
-    all. Such a name is written with every character but letters and digits as ``~NN~`` (its
-    code point), which keeps the URL one plain segment inside the taxonomy folder; the
-    built-in theme shows the name as it was (``layouts/_partials/term-name.html``). Every
-    other name is written as it is.
+    Hugo makes a term's URL from its name, and some names are path tricks: ``a/b`` lands
+    inside term ``a`` and ``x/../../y`` outside the taxonomy folder, ``%41`` links to term
+    ``A``, ``..`` would replace the home page, ``.`` the list of all tags, ``.NET`` makes a
+    hidden folder, ``index.html`` breaks the build and ``!!!`` has no path at all. Only what
+    makes the trick is written as ``~NN~`` (its code point): ``/``, ``\\``, ``%`` and ``~``
+    everywhere, the dots a path would start with, the dot of an ``index.`` prefix, and every
+    character of a name Hugo would give no path. ``Sci/Tech`` becomes ``Sci~47~Tech``;
+    ``World / Europe``, ``World ~47~ Europe``; ``C#``, ``U.S.`` and ``Energy & Co`` stay as
+    they are. The built-in theme shows the name as it was
+    (``layouts/_partials/term-name.html``).
     """
     name = xml_safe(name)
-    segment = _hugo_path_segment(name)
-    if (
-        not any(ch in _PATH_TRICKS for ch in name)
-        and any(_is_word(ch) for ch in segment)
-        and not segment.startswith(".")  # ".net": a hidden folder many servers refuse
-        and not segment.startswith("index.")  # index.html, index.xml: the taxonomy's own
-    ):
-        return name
-    return "".join(ch if _is_word(ch) else f"~{ord(ch)}~" for ch in name)
+    kept = [i for i, ch in enumerate(name) if _hugo_keeps(ch)]
+    if not kept:  # no path: the term's page would be the taxonomy's own
+        return "".join(_escape(ch) for ch in name)
+    written = [_escape(ch) if ch in _ALWAYS else ch for ch in name]
+    for i in kept:  # "." and ".." themselves, or a hidden folder
+        if name[i] != ".":
+            break
+        written[i] = _escape(".")
+    if len(kept) > 5 and "".join(name[i] for i in kept[:6]).lower() == "index.":
+        written[kept[5]] = _escape(".")  # index.html and index.xml are the taxonomy's own
+    return "".join(written)
 
 
 def _safe(value: FrontValue) -> FrontValue:
