@@ -1,9 +1,9 @@
 """``newsdesk build``: Hugo and Pagefind build the site into a fresh folder, which is then
 installed into ``public/`` file by file (:mod:`newsdesk.site.install`).
 
-A build never leaves the site broken: readers of ``public/`` always find every page, the
-search and what they link to; a failed build leaves ``public/`` exactly as it was and says
-which file and line failed (:mod:`newsdesk.site.hugo`).
+While a build is installed, every file of the previous site stays readable until the new
+one is whole, and the home page and the search's entry change last; a failed build leaves
+``public/`` exactly as it was and says which file and line failed (:mod:`newsdesk.site.hugo`).
 """
 
 from __future__ import annotations

@@ -3,10 +3,12 @@
 Hugo and Pagefind write into a fresh folder on the same file system as ``public/``. When
 both succeeded, every file of that folder moves into ``public/`` with ``os.replace``, which
 replaces a file in one step: a reader gets the old file or the new one, never none. The
-order makes a page or search chunk exist before anything that links to it: assets and
-Pagefind's fragments and index chunks first, then post pages, then list pages and feeds,
-then Pagefind's entry (``pagefind-entry.json``, ``pagefind.js``), and the home page last.
-Only then are the files and empty folders that the new build no longer has removed.
+order makes a page or search chunk exist before the lists and the search entry that link to
+it: assets and Pagefind's fragments and index chunks first, then post pages, then list pages
+and feeds, then Pagefind's entry (``pagefind-entry.json``, ``pagefind.js``), and the home
+page last. (Links between a new post and a new tag page go both ways; for the moment between
+the two installs, the post's link leads nowhere.) Only then are the files and empty folders
+that the new build no longer has removed.
 
 ``public/`` itself is never replaced, so what belongs to the folder stays: its mode, owner,
 group and ACLs, a mount or bind mount on it, a web server or shell that holds it open, and
