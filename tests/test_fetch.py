@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 
 import pytest
@@ -131,3 +132,27 @@ def test_a_host_waiting_out_its_delay_holds_none_of_the_shared_slots() -> None:
         assert not shared.locked()
 
     asyncio.run(scenario())
+
+
+def test_redirect_hops_reuse_the_connection(server: LocalServer) -> None:
+    """Each hop is followed by newsdesk itself; a small redirect body is read so that the
+    keep-alive connection serves the next hop instead of a new one per hop."""
+    clients: list[int] = []
+
+    def hop(target: str) -> Callable[[BaseHTTPRequestHandler], None]:
+        def answer(handler: BaseHTTPRequestHandler) -> None:
+            clients.append(handler.client_address[1])
+            send(handler, 302, b"moved", Location=target)
+
+        return answer
+
+    server.handle("/r1", hop("/r2"))
+    server.handle("/r2", hop("/final"))
+    final = server.add("/final", "<html><body><p>here</p></body></html>")
+
+    async def go() -> str:
+        async with Fetcher(FetchConfig(min_delay=0, retries=0)) as fetcher:
+            return (await fetcher.get(server.url("/r1"), trust=TRUST_ALL)).url
+
+    assert asyncio.run(go()) == final
+    assert len(set(clients)) == 1, clients  # one TCP connection (one client port)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,11 +21,16 @@ from newsdesk.fetch.guard import (
     TRUST_ALL,
     TRUST_NONE,
     AddressRefused,
+    GuardedBackend,
+    IPAddress,
     Trust,
     host_is_local_literal,
     is_public_address,
     source_trust,
 )
+from newsdesk.pipeline import run
+from tests.helpers import write_site
+from tests.hostile import article_page, item, rss
 from tests.server import LocalServer, send
 
 
@@ -141,3 +147,98 @@ def test_a_refusal_is_permanent_and_not_retried(server: LocalServer) -> None:
     with pytest.raises(FetchError) as refused:
         _get(url, TRUST_NONE)
     assert not refused.value.transient
+
+
+def test_a_feed_host_that_rebinds_inward_is_refused() -> None:
+    """A third-party feed's own host answered with a public address; later in the run the
+    same name answers with a private one (DNS rebinding): refused, while a host whose first
+    answer was private (the user's intranet feed) keeps its address."""
+    backend = GuardedBackend(first_answers={})
+    backend.check("feeds.example.com", [ipaddress.ip_address("93.184.216.34")])
+    with pytest.raises(AddressRefused, match="DNS rebinding"):
+        backend.check("FEEDS.example.com.", [ipaddress.ip_address("169.254.169.254")])
+    backend.check("intranet.example.com", [ipaddress.ip_address("10.0.0.5")])
+    backend.check("intranet.example.com", [ipaddress.ip_address("10.0.0.6")])
+    strict = GuardedBackend()
+    with pytest.raises(AddressRefused, match="only at the origin of a feed URL you configured"):
+        strict.check("intranet.example.com", [ipaddress.ip_address("10.0.0.5")])
+
+
+def test_a_plain_http_feed_trusts_its_https_upgrade() -> None:
+    trust = Trust.of_feed("http://10.0.0.5/feed.xml")
+    assert trust.admits(httpx.URL("https://10.0.0.5/feed.xml"))
+    assert not trust.admits(httpx.URL("https://10.0.0.5:8443/feed.xml"))
+    assert not Trust.of_feed("https://10.0.0.5/f").admits(httpx.URL("http://10.0.0.5/f"))
+
+
+def test_the_first_address_that_answers_is_used(server: LocalServer) -> None:
+    """A name with an address that refuses (here ::1, where nothing listens) and one that
+    answers: the connection goes to the one that answers."""
+    port = int(server.base.rsplit(":", 1)[1])
+    url = server.add("/x", "x")
+
+    async def both(host: str, port: int) -> list[IPAddress]:
+        return [ipaddress.ip_address("::1"), ipaddress.ip_address("127.0.0.1")]
+
+    async def go() -> int:
+        async with Fetcher(FetchConfig(min_delay=0, retries=0), resolver=both) as fetcher:
+            feed = Trust.of_feed(f"http://dual.test:{port}/feed")
+            return (await fetcher.get(f"http://dual.test:{port}/x", trust=feed)).status
+
+    assert asyncio.run(go()) == 200
+    assert server.hits("/x") == 1
+    assert url
+
+
+def test_environment_proxies_are_used_and_checked(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind HTTP_PROXY the proxy connects: trusted requests go through it; an untrusted
+    one whose name resolves here to a private address is refused before it is sent."""
+    proxy = server  # a local server standing in for the proxy: it sees absolute URLs
+    proxy.add("/feed", "<rss/>", Content_Type="application/rss+xml")
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.base)
+
+    async def go(url: str, trust: Trust) -> int:
+        async with Fetcher(FetchConfig(min_delay=0, retries=0)) as fetcher:
+            return (await fetcher.get(url, trust=trust)).status
+
+    assert asyncio.run(go("http://news.example.test/feed", TRUST_ALL)) == 200
+    assert proxy.requests[-1][0] == "http://news.example.test/feed"
+    assert asyncio.run(go("http://unresolvable.example.test/feed", TRUST_NONE)) == 200
+    before = len(proxy.requests)
+    with pytest.raises(AddressRefused):
+        asyncio.run(go("http://localhost:9/secret", TRUST_NONE))
+    assert len(proxy.requests) == before
+
+
+def test_robots_txt_refused_for_one_source_is_not_refused_for_another(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    """Two sources link to the same private origin; only one may reach it. Each gets its own
+    answer, whichever asks for the origin's robots.txt first."""
+    inside = LocalServer()
+    try:
+        inside.add("/robots.txt", "User-agent: *\nAllow: /\n", Content_Type="text/plain")
+        for n in (1, 2):
+            inside.add(f"/s{n}", article_page(f"Inside story {n}", f"inside {n}"))
+        feeds = [
+            server.add(f"/f{n}.rss", rss([item(f"Inside {n}", inside.url(f"/s{n}"))]))
+            for n in (1, 2)
+        ]
+        site = write_site(
+            tmp_path / "site",
+            [
+                {"name": "third-party", "url": feeds[0]},
+                {"name": "lab", "url": feeds[1], "allow_private": True},
+            ],
+            fetch={"robots": True},
+        )
+        report = run(site)
+    finally:
+        inside.close()
+    assert report.sources["lab"].published == 1
+    assert report.sources["third-party"].failed == 1
+    assert inside.hits("/s1") == 0

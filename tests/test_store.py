@@ -111,3 +111,27 @@ def test_entry_round_trips_through_the_store(
         published=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
     )
     assert _entry_from_json(_entry_json(entry)) == entry
+
+
+def test_a_stored_entry_that_cannot_be_read_fails_only_its_item(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        for link in ("https://x.test/a", "https://x.test/b"):
+            store.register(item_id(link), link, _entry(link))
+        store.db.execute("UPDATE items SET entry = '{broken' WHERE url = 'https://x.test/a'")
+        assert [item.url for item in store.pending(5)] == ["https://x.test/b"]
+        broken = store.item(item_id("https://x.test/a"))
+        assert broken is not None
+        assert broken["status"] == FAILED
+        assert broken["reason"].startswith("the stored feed entry cannot be read")
+
+
+def test_a_guid_given_to_several_links_gives_several_items(tmp_path: Path) -> None:
+    """Items are identified by their link; the same guid and title is the same story under
+    a new link, another title under the same guid is another story."""
+    with Store(tmp_path / "s.db") as store:
+        first = FeedEntry(source="s", link="https://x.test/1", guid="same", title="One")
+        moved = FeedEntry(source="s", link="https://x.test/1b", guid="same", title="One")
+        other = FeedEntry(source="s", link="https://x.test/2", guid="same", title="Two")
+        assert store.register(item_id(first.link), first.link, first)
+        assert not store.register(item_id(moved.link), moved.link, moved)
+        assert store.register(item_id(other.link), other.link, other)

@@ -52,7 +52,11 @@ def _image(url: str, trust: Trust) -> str:
     private address, unless the source's trust covers it (its feed's origin, allow_private)."""
     if not url or not is_http_url(url):
         return ""
-    if trust.admits(httpx.URL(url)) or not host_is_local_literal(url):
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):  # a host even httpx will not read
+        return ""
+    if trust.admits(parsed) or not host_is_local_literal(url):
         return without_userinfo(url)  # credentials are never kept, here neither
     return ""
 

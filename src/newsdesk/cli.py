@@ -335,12 +335,12 @@ def main() -> None:
         fault = storage_error(exc)
         _last_words(str(fault) if fault else f"{type(exc).__name__}: {exc}", exc)
     except NewsdeskError as exc:
-        _last_words(str(exc), exc)
+        _last_words(str(exc), exc, 2 if isinstance(exc, ConfigError) else 1)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no raw traceback
         _last_words(f"unexpected {type(exc).__name__}: {exc} (a bug in newsdesk)", exc)
 
 
-def _last_words(message: str, exc: BaseException) -> NoReturn:
+def _last_words(message: str, exc: BaseException, code: int = 1) -> NoReturn:
     from newsdesk.console import err_console
 
     err_console.print(
@@ -350,4 +350,4 @@ def _last_words(message: str, exc: BaseException) -> NoReturn:
         err_console.print_exception()
     else:
         err_console.print("(set NEWSDESK_TRACEBACK=1 to see where)", highlight=False)
-    sys.exit(1)
+    sys.exit(code)

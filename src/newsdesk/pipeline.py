@@ -10,6 +10,7 @@ run, since no other unit could do better; the state is left as it was.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -23,8 +24,6 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
-
-import httpx
 
 from newsdesk.assemble import build_article
 from newsdesk.config import Config, SourceConfig, load_config
@@ -112,8 +111,9 @@ def state_path(site_dir: Path) -> Path:
     return Path(site_dir) / STATE_DIR / "state.db"
 
 
-class _WorkerDied(Exception):
-    """The extraction process died while working on a page (out of memory, a parser crash)."""
+class _WorkerDied(FetchError):
+    """The extraction process died while working on a page (out of memory, a parser crash):
+    a passing failure of the page, tried again in a later run like a timeout."""
 
 
 class _ExtractionPool:
@@ -137,17 +137,28 @@ class _ExtractionPool:
                 if attempt:
                     raise _WorkerDied(
                         "the extraction process died on this page (out of memory, or a crash "
-                        "in a parser)"
+                        "in a parser)",
+                        transient=True,
                     ) from None
                 if self.executor is executor:  # the first item to notice replaces it
                     log.warning("an extraction process died; starting new ones")
                     executor.shutdown(wait=False, cancel_futures=True)
+                    _reap(executor)
                     self.executor = _extraction_pool(self._cfg, self._expected)
         raise AssertionError("unreachable")
 
     def close(self) -> None:
         """Stop the workers."""
         self.executor.shutdown()
+
+
+def _reap(executor: Executor) -> None:
+    """Kill what is left of a broken process pool. CPython may start a worker into a pool
+    while it breaks; nothing stops that worker, and the pool's thread waits for it at exit,
+    holding the run forever."""
+    for process in list(getattr(executor, "_processes", None) or {}.values()):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.kill()
 
 
 @dataclass
@@ -180,7 +191,6 @@ def run(
     cfg: Config | None = None,
     *,
     wait: float | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
     progress: Progress | None = None,
     options: RunOptions | None = None,
 ) -> RunReport:
@@ -190,7 +200,6 @@ def run(
         site_dir: the site folder (holds ``newsdesk.toml``).
         cfg: the configuration; read from the site folder when None.
         wait: seconds to wait for another run's lock (None: as long as it takes; 0: not at all).
-        transport: an httpx transport to use instead of the network (tests).
         progress: receives progress events (the CLI shows a bar).
         options: force, a subset of sources, poll only, a stop signal.
     """
@@ -200,12 +209,10 @@ def run(
     try:
         with site_lock(site_dir / STATE_DIR, wait=wait):
             if options.dry_run:
-                return _dry_run(site_dir, cfg, transport, progress or _Quiet(), options)
+                return _dry_run(site_dir, cfg, progress or _Quiet(), options)
             remove_stale_temp_files(site_dir / "content")
             with Store(state_path(site_dir)) as store:
-                return asyncio.run(
-                    _run(site_dir, cfg, store, transport, progress or _Quiet(), options)
-                )
+                return asyncio.run(_run(site_dir, cfg, store, progress or _Quiet(), options))
     except (OSError, sqlite3.Error) as exc:
         raise storage_error(exc, state_path(site_dir)) or exc from None
 
@@ -213,7 +220,6 @@ def run(
 def _dry_run(
     site_dir: Path,
     cfg: Config,
-    transport: httpx.AsyncBaseTransport | None,
     progress: Progress,
     options: RunOptions,
 ) -> RunReport:
@@ -225,14 +231,13 @@ def _dry_run(
             with Store(source_db) as live, Store(state_path(copy)) as target:
                 live.db.backup(target.db)  # a consistent snapshot, WAL included
         with Store(state_path(copy)) as store:
-            return asyncio.run(_run(copy, cfg, store, transport, progress, options))
+            return asyncio.run(_run(copy, cfg, store, progress, options))
 
 
 async def _run(
     site_dir: Path,
     cfg: Config,
     store: Store,
-    transport: httpx.AsyncBaseTransport | None,
     progress: Progress,
     options: RunOptions,
 ) -> RunReport:
@@ -243,7 +248,7 @@ async def _run(
     for source in sources:
         report.source(source.name)
     _reconcile(site_dir, cfg, store)
-    async with Fetcher(cfg.fetch, transport=transport) as fetcher:
+    async with Fetcher(cfg.fetch) as fetcher:
         robots = Robots(fetcher, *_robots_cache(store))
         ctx = _Context(site_dir, cfg, store, fetcher, robots, None, report, progress, options)
         progress.sources_started(len(sources))
@@ -393,7 +398,10 @@ async def _poll_feed(ctx: _Context, source: SourceConfig) -> None:
             )
             log.info("not modified", extra=extra)
             return
-        feed = parse_feed(
+        # In a thread: a big feed takes feedparser seconds, during which the other sources'
+        # requests must go on (their deadlines run).
+        feed = await asyncio.to_thread(
+            parse_feed,
             response.content,
             source=source.name,
             url=response.url,
@@ -498,7 +506,10 @@ async def _fetch_and_extract(
         search_authors=not entry.authors,
     )
     assert ctx.pool is not None  # items are processed only once the pool exists
-    return page, await ctx.pool.run(task), None
+    try:
+        return page, await ctx.pool.run(task), None
+    except _WorkerDied as exc:
+        return page, None, exc  # on the last try the feed's own text is used, as for a 5xx
 
 
 async def _process(ctx: _Context, item: PendingItem) -> None:
@@ -550,7 +561,7 @@ async def _process(ctx: _Context, item: PendingItem) -> None:
         ctx.store.mark_skipped(item.id, str(exc))
         _count(ctx, source.name, item.url, str(exc), "skipped")
         return
-    except (FetchError, _WorkerDied) as exc:
+    except FetchError as exc:
         status = ctx.store.mark_failed(
             item.id, str(exc), retry=True, max_attempts=ctx.cfg.fetch.max_attempts
         )

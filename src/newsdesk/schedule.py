@@ -7,6 +7,8 @@ import random
 import re
 from datetime import UTC, datetime, timedelta
 
+from newsdesk.numbers import bounded_int
+
 MAX_FRESHNESS = timedelta(hours=24)  # never trust a server to silence a feed for longer
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
@@ -15,19 +17,13 @@ _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*\"?([0-9]+)", re.IG
 _CAP = int(MAX_FRESHNESS.total_seconds())
 
 
-def _bounded_seconds(digits: str, unit: int = 1) -> int:
-    """``digits`` (ASCII) times ``unit`` seconds, never more than MAX_FRESHNESS: a 20-digit
-    number from a server must not overflow a date, nor a 5,000-digit one int()."""
-    return _CAP if len(digits) > 9 else min(int(digits) * unit, _CAP)
-
-
 def max_age(cache_control: str | None) -> int | None:
     """Seconds from ``Cache-Control: max-age`` (or s-maxage), at most a day; None without one
     or with no-cache."""
     if not cache_control or re.search(r"no-cache|no-store", cache_control, re.IGNORECASE):
         return None
     match = _MAX_AGE.search(cache_control)
-    return _bounded_seconds(match.group(1)) if match else None
+    return bounded_int(match.group(1), _CAP) if match else None
 
 
 def next_poll_after_success(
@@ -35,9 +31,9 @@ def next_poll_after_success(
 ) -> datetime | None:
     """The earliest next poll the feed asked for (max-age, RSS ttl), capped at a day."""
     seconds = [max_age(cache_control) or 0]
-    ttl = str(ttl_minutes).strip() if ttl_minutes is not None else ""
-    if re.fullmatch("[0-9]+", ttl):
-        seconds.append(_bounded_seconds(ttl, 60))
+    ttl = bounded_int(str(ttl_minutes), _CAP // 60) if ttl_minutes is not None else None
+    if ttl is not None:
+        seconds.append(ttl * 60)
     wait = timedelta(seconds=max(seconds))
     return now + min(wait, MAX_FRESHNESS) if wait else None
 

@@ -17,7 +17,7 @@ _TRACKING = re.compile(
     r"|smid|soc_src|soc_trk|s_cid|wt_mc|wt\.mc_id|xtor|taid)$",
     re.IGNORECASE,
 )
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def is_http_url(url: str) -> bool:
@@ -68,7 +68,7 @@ def canonical_url(url: str, base: str | None = None) -> str:
     scheme = parts.scheme.lower()
     host = _host(parts.hostname or "")
     port = parts.port
-    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    netloc = host if port is None or port == DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
     path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~-._")
     query = [
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)

@@ -102,7 +102,7 @@ def watch(
             last_publish = None
             try:
                 result = build_site(site_dir, cfg)
-            except Exception as exc:  # noqa: BLE001 - the posts are safe; the next build retries
+            except Exception as exc:  # noqa: BLE001 - the posts are safe; the next publish rebuilds
                 log.error("site build failed: %s", exc, exc_info=exc)
                 continue
             stats.builds += 1

@@ -134,7 +134,7 @@ def json_ld_article(tree: etree._Element) -> dict[str, Any]:
             continue
         try:
             data = json.loads(script.text.strip().rstrip(";"), strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, a number too long, nested too deep
             continue
         for node in _walk_jsonld(data):
             kinds = _types(node)
@@ -198,7 +198,7 @@ def _assemble(
         h = h % 12 + (12 if ampm.lower() == "pm" else 0)
     try:
         return datetime(year, month, day, h, int(minute or 0), tzinfo=tz)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 

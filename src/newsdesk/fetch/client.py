@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import math
 import random
-import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,23 +26,43 @@ from types import TracebackType
 from urllib.parse import urlsplit
 
 import httpx
+from httpx._utils import URLPattern, get_environment_proxies  # no public API for either
 
 from newsdesk.config import FetchConfig
 from newsdesk.errors import FetchError
 from newsdesk.fetch.charset import decode_html
 from newsdesk.fetch.decompress import BoundedDecoder
 from newsdesk.fetch.gate import HostGate
-from newsdesk.fetch.guard import TRUST_NONE, Trust, public_only_transport
+from newsdesk.fetch.guard import (
+    TRUST_NONE,
+    GuardedBackend,
+    Resolver,
+    Trust,
+    guarded_transport,
+    resolve,
+)
 from newsdesk.models import Page
+from newsdesk.numbers import bounded_int
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 _TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
-MAX_RETRY_AFTER = 7 * 86400.0  # a longer Retry-After is read as a week
-_DIGITS = re.compile(r"[0-9]+")  # str.isdigit() also accepts "²", which int() refuses
+MAX_RETRY_AFTER = 7 * 86400  # a longer Retry-After is read as a week
 
 
 class BadURL(FetchError):
     """A URL that cannot be requested at all (not http(s), a bad port, a host httpx refuses)."""
+
+
+async def _discard(response: httpx.Response, limit: int = 65_536) -> None:
+    """Read a redirect's small body so its connection can serve the next hop; a big one is
+    not worth reading, and closing drops the connection instead."""
+    read = 0
+    with contextlib.suppress(httpx.HTTPError):
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read > limit:
+                break
+    await response.aclose()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +85,9 @@ def retry_after_seconds(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), at most a week."""
     if not value:
         return None
-    value = value.strip()
-    if _DIGITS.fullmatch(value):
-        return MAX_RETRY_AFTER if len(value) > 9 else min(float(value), MAX_RETRY_AFTER)
+    seconds = bounded_int(value, MAX_RETRY_AFTER)
+    if seconds is not None:
+        return float(seconds)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -76,10 +95,10 @@ def retry_after_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         return None
     try:
-        seconds = float(when.timestamp()) - time.time()
+        ahead = float(when.timestamp()) - time.time()
     except (OverflowError, OSError, ValueError):
         return None
-    return min(max(0.0, seconds), MAX_RETRY_AFTER) if math.isfinite(seconds) else None
+    return min(max(0.0, ahead), MAX_RETRY_AFTER) if math.isfinite(ahead) else None
 
 
 _BY_TYPE: tuple[tuple[type[httpx.TransportError], str], ...] = (
@@ -117,33 +136,39 @@ def _plain(exc: httpx.TransportError) -> str:
 class Fetcher:
     """An async HTTP client with per-host limits; use as ``async with Fetcher(cfg) as f``."""
 
-    def __init__(self, cfg: FetchConfig, transport: httpx.AsyncBaseTransport | None = None):
-        """A client for ``cfg``; ``transport`` replaces the network (no address check then)."""
+    def __init__(self, cfg: FetchConfig, *, resolver: Resolver = resolve):
+        """A client for ``cfg``; ``resolver`` looks host names up (tests replace it)."""
         self.cfg = cfg
         limits = httpx.Limits(max_connections=cfg.concurrency)
-        # Trusted origins (the user's own feeds): any address, environment proxies honoured.
-        self._client = self._http_client(transport or httpx.AsyncHTTPTransport(limits=limits))
-        # Everything else: public addresses only, connected to directly (a proxy would
-        # resolve the name itself, out of the check's reach).
-        self._public = (
-            self._client
-            if transport is not None
-            else self._http_client(public_only_transport(limits), trust_env=False)
+        self._proxies = get_environment_proxies()  # pattern -> proxy URL, or None: direct
+        # Origins of the user's own feeds: an intranet address is fine, a public name that
+        # turns private in mid-run is not (GuardedBackend).
+        self._trusted = self._http_client(
+            guarded_transport(GuardedBackend(first_answers={}, resolver=resolver), limits), limits
         )
+        # Everything else: public addresses only.
+        self._public_only = GuardedBackend(resolver=resolver)
+        self._public = self._http_client(guarded_transport(self._public_only, limits), limits)
+        self._resolve = resolver
         self._slots = asyncio.Semaphore(cfg.concurrency)
         self._gates: defaultdict[str, HostGate] = defaultdict(
             lambda: HostGate(cfg.per_host, cfg.min_delay, shared=self._slots)
         )
 
     def _http_client(
-        self, transport: httpx.AsyncBaseTransport, *, trust_env: bool = True
+        self, transport: httpx.AsyncBaseTransport, limits: httpx.Limits
     ) -> httpx.AsyncClient:
+        # Environment proxies, mounted by hand: httpx drops them when a transport is given.
+        mounts: dict[str, httpx.AsyncBaseTransport | None] = {
+            pattern: httpx.AsyncHTTPTransport(proxy=proxy, limits=limits) if proxy else None
+            for pattern, proxy in self._proxies.items()
+        }
         return httpx.AsyncClient(
             headers={"User-Agent": self.cfg.user_agent_header, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=False,  # _follow follows them, judging each hop
             timeout=httpx.Timeout(self.cfg.timeout),
             transport=transport,
-            trust_env=trust_env,
+            mounts=mounts,
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -152,9 +177,8 @@ class Fetcher:
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self._client.aclose()
-        if self._public is not self._client:
-            await self._public.aclose()
+        await self._trusted.aclose()
+        await self._public.aclose()
 
     def gate(self, host: str) -> HostGate:
         """The politeness gate of ``host`` (robots.txt's Crawl-delay adjusts it)."""
@@ -217,17 +241,36 @@ class Fetcher:
     async def _follow(self, url: str, headers: dict[str, str], trust: Trust) -> httpx.Response:
         """Send the request and follow its redirects one hop at a time; the last response is
         returned open (its body unread)."""
-        request = self._client.build_request("GET", url, headers=headers)
+        request = self._trusted.build_request("GET", url, headers=headers)
         for _ in range(self.cfg.max_redirects + 1):
-            client = self._client if trust.admits(request.url) else self._public
+            trusted = trust.admits(request.url)
+            if not trusted and self._via_proxy(request.url):
+                await self._check_before_proxy(request.url.host)
+            client = self._trusted if trusted else self._public
             response = await client.send(request, stream=True)
             if response.next_request is None:
                 return response
-            await response.aclose()
+            await _discard(response)
             request = response.next_request
             if request.url.scheme not in ("http", "https"):
                 raise FetchError(f"redirected to a non-http(s) URL: {request.url}")
         raise FetchError(f"more than {self.cfg.max_redirects} redirects")
+
+    def _via_proxy(self, url: httpx.URL) -> bool:
+        """True when an environment proxy, not newsdesk, connects to ``url``."""
+        for pattern in sorted(URLPattern(p) for p in self._proxies):  # httpx's own order
+            if pattern.matches(url):
+                return self._proxies[pattern.pattern] is not None
+        return False
+
+    async def _check_before_proxy(self, host: str) -> None:
+        """Behind a proxy the proxy connects, so the address cannot be pinned: refuse a host
+        that resolves here to a private address (one that does not resolve is the proxy's)."""
+        try:
+            addresses = await self._resolve(host, 80)
+        except (OSError, UnicodeError):
+            return
+        self._public_only.check(host, addresses)
 
     async def _request(self, url: str, headers: dict[str, str], trust: Trust) -> Response:
         response = await self._follow(url, headers, trust)
@@ -245,9 +288,8 @@ class Fetcher:
             if status == 304:
                 return Response(str(response.url), status, response.headers, b"")
             declared = response.headers.get("content-length", "").strip()
-            if _DIGITS.fullmatch(declared) and (
-                len(declared) > 18 or int(declared) > self.cfg.max_bytes
-            ):
+            length = bounded_int(declared, self.cfg.max_bytes + 1)
+            if length is not None and length > self.cfg.max_bytes:
                 size = f"{declared} bytes" if len(declared) <= 18 else f"{len(declared)} digits"
                 raise FetchError(
                     f"response too large ({size}, limit {self.cfg.max_bytes})", status=status

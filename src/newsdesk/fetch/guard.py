@@ -16,9 +16,11 @@ local feeds keep working, and everything when ``allow_private`` is set.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import anyio
@@ -27,11 +29,11 @@ import httpx
 
 from newsdesk.config import FetchConfig, SourceConfig
 from newsdesk.errors import FetchError
+from newsdesk.urls import DEFAULT_PORTS
 
 Origin = tuple[str, str, int]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # Ranges that ``is_global`` lets through on some Python versions but that lead nowhere public.
 _NOT_PUBLIC = tuple(
@@ -53,12 +55,19 @@ _NOT_PUBLIC = tuple(
 class AddressRefused(FetchError):
     """A URL from a feed or page leads to an address inside the network."""
 
-    def __init__(self, host: str, address: str):
-        super().__init__(
-            f"refused: {host} leads to a private or local address ({address}); "
-            "links from a feed may reach such addresses only on the feed's own origin "
-            "(set allow_private = true to allow)"
-        )
+    def __init__(self, host: str, address: str, *, rebound: bool = False):
+        if rebound:
+            why = (
+                f"refused: {host} now leads to a private or local address ({address}), after "
+                "a public one earlier in this run (DNS rebinding)"
+            )
+        else:
+            why = (
+                f"refused: {host} leads to a private or local address ({address}); newsdesk "
+                "reaches such addresses only at the origin of a feed URL you configured "
+                "(set allow_private = true to allow)"
+            )
+        super().__init__(why)
         self.host = host
         self.address = address
 
@@ -89,7 +98,7 @@ def origin_of(url: httpx.URL | str) -> Origin:
     url = httpx.URL(url) if isinstance(url, str) else url
     scheme = url.scheme.lower()
     host = url.raw_host.decode("ascii").lower().rstrip(".")  # IDNA-encoded, no brackets
-    return scheme, host, url.port or _DEFAULT_PORTS.get(scheme, 0)
+    return scheme, host, url.port or DEFAULT_PORTS.get(scheme, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +110,19 @@ class Trust:
 
     @classmethod
     def of_feed(cls, feed_url: str, *, allow_private: bool = False) -> Trust:
-        """The trust of one source: its feed's own origin (everything with allow_private)."""
+        """The trust of one source: its feed's own origin, and the same host over https when
+        the feed is plain http (the usual upgrade redirect); everything with allow_private."""
         if allow_private:
             return cls(everything=True)
         try:
-            return cls(origins=frozenset({origin_of(feed_url)}))
+            origin = origin_of(feed_url)
         except (httpx.InvalidURL, ValueError):
             return cls()
+        scheme, host, port = origin
+        origins = {origin}
+        if scheme == "http" and port == DEFAULT_PORTS["http"]:
+            origins.add(("https", host, DEFAULT_PORTS["https"]))
+        return cls(origins=frozenset(origins))
 
     def admits(self, url: httpx.URL) -> bool:
         """True when a request to ``url`` needs no address check."""
@@ -126,16 +141,42 @@ TRUST_NONE = Trust()
 """For URLs that no source vouches for."""
 
 
-def _address(sockaddr: tuple[object, ...]) -> IPAddress:
+Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
+
+
+async def resolve(host: str, port: int) -> list[IPAddress]:
+    """Every address ``host`` resolves to, in the order the system gives them."""
+    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     # A link-local IPv6 address comes with its zone ("fe80::1%eth0").
-    return ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+    found = (ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos)
+    return list(dict.fromkeys(found))
 
 
-class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend, connecting only to public addresses it resolved itself."""
+HAPPY_EYEBALLS_DELAY = 0.25
+"""Seconds before the next address is tried alongside the previous one (RFC 8305)."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None):
-        self._inner = inner or httpcore.AnyIOBackend()
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend that resolves a host itself, checks every address it gets,
+    and connects to one of those addresses, never to the name (no second DNS answer).
+
+    ``first_answers`` None: every address must be public (origins no source vouches for).
+    A dict: the origins of the user's own feeds. A host whose first answer in this run held a
+    private address is the user's intranet and may keep it; one whose first answer was all
+    public must stay public, so a third-party feed's host cannot rebind its name inward.
+    """
+
+    def __init__(
+        self,
+        *,
+        first_answers: dict[str, bool] | None = None,
+        resolver: Resolver = resolve,
+        public: Callable[[IPAddress], bool] = is_public_address,
+    ):
+        self._first_answers = first_answers
+        self._resolve = resolver
+        self._public = public
+        self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
         self,
@@ -145,31 +186,76 @@ class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        """Resolve ``host``, refuse it unless every address is public, connect to one."""
+        """Resolve ``host``, refuse it unless its addresses may be reached, connect."""
         try:
             with anyio.fail_after(timeout):
-                infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                addresses = await self._resolve(host, port)
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"looking up {host} timed out") from None
         except (OSError, UnicodeError) as exc:
             raise httpcore.ConnectError(f"host name not found ({host}): {exc}") from None
-        addresses = list(dict.fromkeys(_address(info[4]) for info in infos))
-        for ip in addresses:
-            if not is_public_address(ip):
-                raise AddressRefused(host, str(ip))
-        last: Exception = httpcore.ConnectError(f"no address for {host}")
-        for ip in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    str(ip),
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
+        self.check(host, addresses)
+        return await self._connect_any(addresses, port, timeout, local_address, socket_options)
+
+    def check(self, host: str, addresses: list[IPAddress]) -> None:
+        """Raise AddressRefused unless ``addresses`` may be reached for ``host``."""
+        private = [ip for ip in addresses if not self._public(ip)]
+        if self._first_answers is None:
+            if private:
+                raise AddressRefused(host, str(private[0]))
+            return
+        key = host.lower().rstrip(".")
+        intranet = self._first_answers.setdefault(key, bool(private))
+        if private and not intranet:
+            raise AddressRefused(host, str(private[0]), rebound=True)
+
+    async def _connect_any(
+        self,
+        addresses: list[IPAddress],
+        port: int,
+        timeout: float | None,
+        local_address: str | None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None,
+    ) -> httpcore.AsyncNetworkStream:
+        """Connect to the first address that answers, starting the next one every 250 ms
+        (happy eyeballs, as anyio does for a name), so an address that hangs costs little."""
+        if not addresses:
+            raise httpcore.ConnectError("the host name has no address")
+        options = list(socket_options or ())
+
+        async def attempt(ip: IPAddress) -> httpcore.AsyncNetworkStream:
+            return await self._inner.connect_tcp(
+                str(ip),
+                port,
+                timeout=timeout,
+                local_address=local_address,
+                socket_options=options,
+            )
+
+        pending: set[asyncio.Task[httpcore.AsyncNetworkStream]] = set()
+        errors: list[BaseException] = []
+        waiting = list(addresses)
+        try:
+            while waiting or pending:
+                if waiting:
+                    pending.add(asyncio.ensure_future(attempt(waiting.pop(0))))
+                done, pending = await asyncio.wait(
+                    pending,
+                    timeout=HAPPY_EYEBALLS_DELAY if waiting else None,
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-        raise last
+                for task in done:
+                    if task.exception() is None:
+                        return task.result()
+                    errors.append(task.exception())  # type: ignore[arg-type]
+        finally:
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(BaseException):
+                    stream = await task
+                    await stream.aclose()
+        raise errors[-1]
 
     async def connect_unix_socket(
         self,
@@ -185,16 +271,19 @@ class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def public_only_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """An httpx transport whose every connection goes through ``PublicOnlyBackend``."""
-    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+def guarded_transport(backend: GuardedBackend, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """An httpx transport whose every connection goes through ``backend``."""
+    transport = httpx.AsyncHTTPTransport(limits=limits)
     # httpx has no parameter for httpcore's network backend; its pool reads this attribute
     # for every new connection (checked by tests/test_ssrf.py against a real server).
     pool = transport._pool
     if not hasattr(pool, "_network_backend"):
         raise RuntimeError("httpcore changed: cannot install the address check")
-    pool._network_backend = PublicOnlyBackend()
+    pool._network_backend = backend
     return transport
+
+
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".intranet", ".corp")
 
 
 def host_is_local_literal(url: str) -> bool:
@@ -207,8 +296,10 @@ def host_is_local_literal(url: str) -> bool:
         host = httpx.URL(url).host.lower().rstrip(".")
     except (httpx.InvalidURL, ValueError):
         return True
-    if not host or host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+    if not host or host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
         return True
+    if "." not in host and ":" not in host and not host.isdigit():
+        return True  # a single-label name ("intranet") only resolves inside a network
     try:
         ip: IPAddress = ipaddress.ip_address(host)
     except ValueError:

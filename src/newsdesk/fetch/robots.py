@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
+import httpx
+
 from newsdesk.errors import FetchError
 from newsdesk.fetch.client import BadURL, Fetcher
 from newsdesk.fetch.guard import TRUST_NONE, AddressRefused, Trust
@@ -57,7 +59,10 @@ class Robots:
         self.fetcher = fetcher
         self._load = load
         self._save = save
-        self._origins: dict[str, asyncio.Task[RobotFileParser | None | FetchError]] = {}
+        # One lookup per origin and per trust in it: a source that may reach a private origin
+        # must not inherit the refusal another source got there.
+        self._origins: dict[tuple[str, bool], asyncio.Task[RobotFileParser | None | FetchError]]
+        self._origins = {}
 
     async def check(self, url: str, trust: Trust = TRUST_NONE) -> None:
         """Raise FetchError when robots.txt disallows ``url`` or cannot be read (5xx).
@@ -67,14 +72,15 @@ class Robots:
         """
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
-        task = self._origins.get(origin)
+        try:
+            key = (origin, trust.admits(httpx.URL(origin)))
+        except (httpx.InvalidURL, ValueError):
+            raise BadURL(f"not a valid URL: {url!r}") from None
+        task = self._origins.get(key)
         if task is None:
             task = asyncio.ensure_future(self._rules(origin, trust))
-            self._origins[origin] = task
+            self._origins[key] = task
         rules = await task
-        if isinstance(rules, AddressRefused | BadURL):
-            self._origins.pop(origin, None)  # another source may be allowed there
-            raise rules
         if isinstance(rules, FetchError):
             raise rules
         if rules is not None and not rules.can_fetch(AGENT, url):
@@ -87,8 +93,12 @@ class Robots:
                 response = await self.fetcher.get(f"{origin}/robots.txt", retries=1, trust=trust)
                 text = response.content.decode("utf-8", errors="replace")
                 rules = RobotsRules(response.status, text)
-            except (AddressRefused, BadURL) as exc:
-                return exc  # the article cannot be fetched either, for the same reason
+            except BadURL as exc:
+                return exc  # the article's URL cannot be requested either
+            except AddressRefused as exc:
+                if exc.host == urlsplit(origin).hostname:
+                    return exc  # the origin itself is inside: so is the article
+                rules = RobotsRules(None, None)  # it redirected inward: as good as missing
             except FetchError as exc:
                 if exc.status is not None and 400 <= exc.status < 500:
                     rules = RobotsRules(exc.status, None)

@@ -52,7 +52,7 @@ def parse_date(raw: str | None, zone: tzinfo = UTC) -> datetime | None:
         year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
         try:
             return _sane(datetime(year, month, day, hour, minute, second, tzinfo=zone))
-        except ValueError:
+        except (ValueError, OverflowError):
             return None
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
@@ -61,7 +61,7 @@ def parse_date(raw: str | None, zone: tzinfo = UTC) -> datetime | None:
     if value is None:
         try:
             value = parsedate_to_datetime(_english_month(text))
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):  # a year of 20 digits
             return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)

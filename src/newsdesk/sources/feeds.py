@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
+import xml.parsers.expat
 from collections import defaultdict
 from dataclasses import dataclass, field, fields, replace
 from datetime import tzinfo
@@ -108,17 +110,23 @@ def parse_feed(
         content_type: the response's Content-Type header (charset hints).
     """
     if looks_like_json(content, content_type):
-        title, json_entries = parse_json_feed(content, source, zone)
-        return _keep_linked(title, json_entries, url)
-    parsed = feedparser.parse(
-        _neutralise_charrefs(content),
-        response_headers={
-            "content-type": content_type or "application/xml",
-            "content-location": url,
-        },
-        sanitize_html=True,
-        resolve_relative_uris=True,
-    )
+        title, json_entries, unreadable = parse_json_feed(content, source, zone)
+        return _keep_linked(title, json_entries, url, unreadable)
+    content = _neutralise_charrefs(_as_utf8(content))
+    if _attribute_bomb(content):
+        raise FeedError(f"not a feed: an element has more than {MAX_ATTRIBUTES} attributes")
+    try:
+        parsed = feedparser.parse(
+            content,
+            response_headers={
+                "content-type": content_type or "application/xml",
+                "content-location": url,
+            },
+            sanitize_html=True,
+            resolve_relative_uris=True,
+        )
+    except Exception as exc:  # noqa: BLE001 - feedparser giving up on hostile bytes is a reason
+        raise FeedError(f"not a feed newsdesk can read ({type(exc).__name__}: {exc})") from None
     if not parsed.get("version") and not parsed.entries:
         head = content.lstrip()[:512].lower()
         if b"<html" in head or b"<!doctype html" in head:
@@ -154,6 +162,56 @@ def _charref(match: re.Match[bytes]) -> bytes:
         except UnicodeDecodeError:
             return b""
     return match.group(0) if xml_safe(chr(code)) else b""
+
+
+MAX_ATTRIBUTES = 1000
+"""More attributes than this on one element is no feed (feedparser's strict parser spends
+quadratic time on them: 40,000 attributes take minutes)."""
+
+
+class _TooManyAttributes(Exception):
+    pass
+
+
+def _attribute_bomb(content: bytes) -> bool:
+    """True when a well-formed document has an element with absurdly many attributes (expat
+    reads it in linear time; a document it cannot read goes to feedparser's loose parser,
+    which has no such cost)."""
+    parser = xml.parsers.expat.ParserCreate()
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        if len(attributes) > MAX_ATTRIBUTES:
+            raise _TooManyAttributes
+
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(content, True)
+    except _TooManyAttributes:
+        return True
+    except Exception:  # noqa: BLE001 - not well-formed, an unknown encoding: feedparser decides
+        return False
+    return False
+
+
+_UNICODE_STARTS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+)
+_XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])[^"']*""")
+
+
+def _as_utf8(content: bytes) -> bytes:
+    """A UTF-16 or UTF-32 document as UTF-8, its declaration to match, so that the byte-level
+    repairs below apply to it too."""
+    for start, codec in _UNICODE_STARTS:
+        if content.startswith(start):
+            text = content.decode(codec, errors="replace").lstrip("\ufeff")
+            return _XML_ENCODING.sub(r"\1utf-8", text, count=1).encode("utf-8")
+    return content
 
 
 def _neutralise_charrefs(content: bytes) -> bytes:
@@ -200,7 +258,10 @@ def _keep_linked(
     kept: list[FeedEntry] = []
     skipped = 0
     for entry in entries:
-        link = urljoin(base, entry.link) if entry.link else ""
+        try:
+            link = urljoin(base, entry.link) if entry.link else ""
+        except ValueError:  # "http://[oops/": not even a URL
+            link = ""
         if is_http_url(link):
             kept.append(safe_entry(entry if link == entry.link else replace(entry, link=link)))
         else:

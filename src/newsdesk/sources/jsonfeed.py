@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import tzinfo
 from html import escape
@@ -20,9 +19,16 @@ def looks_like_json(content: bytes, content_type: str = "") -> bool:
     return head == b"{" or "json" in content_type.lower()
 
 
+def _people(owner: dict[str, Any]) -> list[Any]:
+    """``authors`` (1.1) or ``author`` (1.0) of an item or the feed, whatever their type."""
+    people = owner.get("authors")
+    if isinstance(people, list) and people:
+        return people
+    return [owner["author"]] if owner.get("author") else []
+
+
 def _authors(item: dict[str, Any], feed: dict[str, Any]) -> tuple[str, ...]:
-    people = item.get("authors") or ([item["author"]] if item.get("author") else None)
-    people = people or feed.get("authors") or ([feed["author"]] if feed.get("author") else [])
+    people = _people(item) or _people(feed)
     names = (p.get("name", "") for p in people if isinstance(p, dict))
     return tuple(n.strip() for n in names if isinstance(n, str) and n.strip())
 
@@ -31,8 +37,9 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def parse_json_feed(content: bytes, source: str, zone: tzinfo) -> tuple[str, list[FeedEntry]]:
-    """Parse a JSON Feed into its title and entries; raise FeedError if it is not one."""
+def parse_json_feed(content: bytes, source: str, zone: tzinfo) -> tuple[str, list[FeedEntry], int]:
+    """Parse a JSON Feed into its title, its entries and the number of items that could not
+    be read; raise FeedError if it is not one."""
     try:
         doc = json.loads(content.decode("utf-8-sig"))
     except RecursionError:
@@ -47,15 +54,18 @@ def parse_json_feed(content: bytes, source: str, zone: tzinfo) -> tuple[str, lis
     if not isinstance(items, list):
         raise FeedError("not a JSON Feed: 'items' is not a list")
     entries = []
+    unreadable = 0
     for item in items:
-        if not isinstance(item, dict):
-            continue
-        with contextlib.suppress(Exception):  # one odd item must not cost the others
+        try:
             entries.append(_entry(item, doc, source, zone))
-    return plain_text(_text(doc.get("title"))), entries
+        except Exception:  # noqa: BLE001 - one odd item must not cost the others
+            unreadable += 1
+    return plain_text(_text(doc.get("title"))), entries, unreadable
 
 
-def _entry(item: dict[str, Any], doc: dict[str, Any], source: str, zone: tzinfo) -> FeedEntry:
+def _entry(item: Any, doc: dict[str, Any], source: str, zone: tzinfo) -> FeedEntry:
+    if not isinstance(item, dict):
+        raise TypeError(f"an item is a {type(item).__name__}, not an object")
     guid = item.get("id")
     return FeedEntry(
         source=source,

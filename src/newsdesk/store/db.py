@@ -321,7 +321,13 @@ class Store:
             if not rows:
                 return
             for item_id, url, attempts, entry, _ in rows:
-                yield PendingItem(item_id, url, attempts, _entry_from_json(entry))
+                try:
+                    decoded = _entry_from_json(entry)
+                except (ValueError, TypeError, KeyError) as exc:  # a hand-edited row, say
+                    reason = f"the stored feed entry cannot be read ({exc})"
+                    self.mark_failed(item_id, reason, retry=False, max_attempts=1)
+                    continue
+                yield PendingItem(item_id, url, attempts, decoded)
             after = (rows[-1][4], rows[-1][0])
 
     def pending_count(self, max_attempts: int, sources: list[str] | None = None) -> int:
