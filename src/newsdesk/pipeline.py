@@ -129,23 +129,36 @@ class _ExtractionPool:
     async def run(self, task: partial[Extracted]) -> Extracted:
         """Run ``task`` in the pool."""
         loop = asyncio.get_running_loop()
-        for attempt in range(2):
+        breaks = 0  # pools that broke while this page was in them
+        for _ in range(6):  # a bound, for pools that fail even to take the page
             executor = self.executor
             try:
-                return await loop.run_in_executor(executor, task)
+                # A submit that fails says the pool is broken or closing (its pipes may be
+                # closed before it says "broken"): never the page's doing.
+                future = loop.run_in_executor(executor, task)
+            except (BrokenExecutor, RuntimeError, OSError):
+                self._replace(executor)
+                continue
+            try:
+                return await future
             except BrokenExecutor:
-                if attempt:
-                    raise _WorkerDied(
-                        "the extraction process died on this page (out of memory, or a crash "
-                        "in a parser)",
-                        transient=True,
-                    ) from None
-                if self.executor is executor:  # the first item to notice replaces it
-                    log.warning("an extraction process died; starting new ones")
-                    executor.shutdown(wait=False, cancel_futures=True)
-                    _reap(executor)
-                    self.executor = _extraction_pool(self._cfg, self._expected)
-        raise AssertionError("unreachable")
+                self._replace(executor)
+                breaks += 1
+                if breaks == 2:
+                    break
+        raise _WorkerDied(
+            "the extraction process died on this page (out of memory, or a crash in a parser)",
+            transient=True,
+        )
+
+    def _replace(self, broken: Executor) -> None:
+        """A new pool in place of ``broken``, unless another item has replaced it already."""
+        if broken is not self.executor:
+            return
+        log.warning("an extraction process died; starting new ones")
+        _reap(broken)  # before shutdown(), which forgets the processes
+        broken.shutdown(wait=False, cancel_futures=True)
+        self.executor = _extraction_pool(self._cfg, self._expected)
 
     def close(self) -> None:
         """Stop the workers."""
@@ -156,7 +169,7 @@ def _reap(executor: Executor) -> None:
     """Kill what is left of a broken process pool. CPython may start a worker into a pool
     while it breaks; nothing stops that worker, and the pool's thread waits for it at exit,
     holding the run forever."""
-    for process in list(getattr(executor, "_processes", None) or {}.values()):
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
         with contextlib.suppress(OSError, ValueError, AttributeError):
             process.kill()
 
