@@ -201,10 +201,9 @@ def test_an_absurd_config_value_exits_2_from_the_command_line(tmp_path: Path) ->
     site = tmp_path / "site"
     site.mkdir()
     (site / CONFIG_FILE).write_text("[fetch]\ntimeout = inf\n", encoding="utf-8")
-    _one_line_error(cli("run", "--site", str(site)), 2, "")
-    assert (
-        "fetch.timeout: Input should be a finite number" in cli("run", "--site", str(site)).stderr
-    )
+    done = cli("run", "--site", str(site))
+    _one_line_error(done, 2, "")
+    assert "fetch.timeout: Input should be a finite number" in done.stderr
 
 
 def test_sqlite_faults_are_told_apart() -> None:

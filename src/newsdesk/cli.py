@@ -25,12 +25,16 @@ SiteOption = Annotated[Path, typer.Option("--site", "-s", help="The site folder.
 Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs (-vv).")]
 
 
-def _fail(exc: NewsdeskError) -> NoReturn:
+def _print_error(message: str) -> None:
     from newsdesk.console import err_console
 
     err_console.print(
-        f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, soft_wrap=True
+        f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True
     )
+
+
+def _fail(exc: NewsdeskError) -> NoReturn:
+    _print_error(str(exc))
     raise typer.Exit(2 if isinstance(exc, ConfigError) else 1)
 
 
@@ -333,19 +337,18 @@ def main() -> None:
         app()
     except (OSError, sqlite3.Error) as exc:
         fault = storage_error(exc)
-        _last_words(str(fault) if fault else f"{type(exc).__name__}: {exc}", exc)
+        _last_words(str(fault) if fault else f"{type(exc).__name__}: {exc}")
     except NewsdeskError as exc:
-        _last_words(str(exc), exc, 2 if isinstance(exc, ConfigError) else 1)
+        _last_words(str(exc), 2 if isinstance(exc, ConfigError) else 1)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no raw traceback
-        _last_words(f"unexpected {type(exc).__name__}: {exc} (a bug in newsdesk)", exc)
+        _last_words(f"unexpected {type(exc).__name__}: {exc} (a bug in newsdesk)")
 
 
-def _last_words(message: str, exc: BaseException, code: int = 1) -> NoReturn:
+def _last_words(message: str, code: int = 1) -> NoReturn:
+    """Say what went wrong in one line, and exit; call it while handling the exception."""
     from newsdesk.console import err_console
 
-    err_console.print(
-        f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True
-    )
+    _print_error(message)
     if os.environ.get("NEWSDESK_TRACEBACK"):
         err_console.print_exception()
     else:

@@ -141,6 +141,7 @@ class Fetcher:
         self.cfg = cfg
         limits = httpx.Limits(max_connections=cfg.concurrency)
         self._proxies = get_environment_proxies()  # pattern -> proxy URL, or None: direct
+        self._proxy_patterns = sorted(URLPattern(p) for p in self._proxies)  # httpx's order
         # Origins of the user's own feeds: an intranet address is fine, a public name that
         # turns private in mid-run is not (GuardedBackend).
         self._trusted = self._http_client(
@@ -258,7 +259,7 @@ class Fetcher:
 
     def _via_proxy(self, url: httpx.URL) -> bool:
         """True when an environment proxy, not newsdesk, connects to ``url``."""
-        for pattern in sorted(URLPattern(p) for p in self._proxies):  # httpx's own order
+        for pattern in self._proxy_patterns:
             if pattern.matches(url):
                 return self._proxies[pattern.pattern] is not None
         return False

@@ -1,17 +1,18 @@
 """Where URLs from third-party content may lead: never into the inside of the network.
 
 A feed is the user's choice; the links inside it, the redirects its servers send and the pages
-they point at are not. By default a request whose origin is not trusted goes through a client
-whose connections are opened only to public addresses: the host name is resolved once, every
-address it resolves to is checked, and the connection goes to the checked address itself, so
-a second DNS answer cannot slip in between (DNS rebinding). Loopback, private, link-local,
+they point at are not. Every connection goes through ``GuardedBackend``: the host name is
+resolved once, every address it resolves to is checked, and the connection goes to the
+checked address itself, so a second DNS answer cannot slip in between (DNS rebinding). A
+request whose origin is not trusted may reach public addresses only. Loopback, private, link-local,
 CGNAT, multicast, reserved and documentation ranges are refused, in IPv4 and IPv6, including
 IPv4 addresses embedded in IPv6 (mapped, 6to4, NAT64). Resolution decides, so every spelling
 of an address (``127.1``, ``2130706433``, ``0x7f000001``, ``localhost``) is judged by where it
 really leads.
 
 Trusted: the origin (scheme, host, port) of the source's own feed URL, so that intranet and
-local feeds keep working, and everything when ``allow_private`` is set.
+local feeds keep working, held to the kind of address it first resolved to in the run; and
+everything when ``allow_private`` is set.
 """
 
 from __future__ import annotations
@@ -171,11 +172,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         *,
         first_answers: dict[str, bool] | None = None,
         resolver: Resolver = resolve,
-        public: Callable[[IPAddress], bool] = is_public_address,
     ):
         self._first_answers = first_answers
         self._resolve = resolver
-        self._public = public
         self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
@@ -199,7 +198,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     def check(self, host: str, addresses: list[IPAddress]) -> None:
         """Raise AddressRefused unless ``addresses`` may be reached for ``host``."""
-        private = [ip for ip in addresses if not self._public(ip)]
+        private = [ip for ip in addresses if not is_public_address(ip)]
         if self._first_answers is None:
             if private:
                 raise AddressRefused(host, str(private[0]))

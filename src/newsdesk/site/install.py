@@ -30,9 +30,10 @@ import os
 import shutil
 import stat
 import tempfile
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from newsdesk.store.lock import site_lock
 
 BUILDS = Path(".newsdesk") / "builds"  # fresh build folders, relative to the site folder
 LOCK = Path(".newsdesk") / "build.lock"  # held for a whole build, relative to the site folder
@@ -41,29 +42,15 @@ LOCK = Path(".newsdesk") / "build.lock"  # held for a whole build, relative to t
 IN_PUBLIC = ".newsdesk-builds"
 _PROBE = ".newsdesk-probe"  # a file renamed into public/ to see whether renames cross
 _BUILD_PREFIX = "build-"
-_STALE_AFTER = 6 * 3600  # without file locks (Windows): a build folder this old is stale
 # Installed last, in this order: the search's entry points, then the home page.
 _LAST = ("pagefind/pagefind-entry.json", "pagefind/pagefind.js", "index.html")
 _PAGES = (".html", ".htm", ".xml")
 
 
-@contextlib.contextmanager
-def build_lock(site_dir: Path) -> Iterator[None]:
+def build_lock(site_dir: Path) -> contextlib.AbstractContextManager[None]:
     """Hold the site's build lock while the block runs; another build of the same site (in
-    any process or thread) waits for it. Without fcntl (Windows) there is no lock."""
-    if os.name == "nt":
-        yield
-        return
-    import fcntl
-
-    path = site_dir / LOCK
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
+    any process or thread) waits for it. The same lock as a run's, on another file."""
+    return site_lock(site_dir / LOCK.parent, name=LOCK.name)
 
 
 @contextlib.contextmanager
@@ -125,12 +112,10 @@ def _renames_into(root: Path, target: Path) -> bool:
 
 def _remove_stale(root: Path) -> None:
     """Remove what killed builds left in ``root``. Under the build lock no other build is
-    running, so that is everything; without file locks (Windows), what is old enough."""
+    running, so that is everything."""
     if not root.is_dir():
         return
     for entry in root.iterdir():
-        if os.name == "nt" and time.time() - entry.lstat().st_mtime < _STALE_AFTER:
-            continue
         _remove(entry)
 
 

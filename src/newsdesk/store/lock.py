@@ -1,4 +1,5 @@
-"""One run at a time per site: an exclusive lock on ``.newsdesk/lock``."""
+"""One run at a time per site: an exclusive lock on ``.newsdesk/lock`` (and one build at a
+time, on ``.newsdesk/build.lock``)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,17 @@ from newsdesk.errors import SiteLockedError, storage_error
 
 
 @contextmanager
-def site_lock(state_dir: Path, *, wait: float | None = None) -> Iterator[None]:
+def site_lock(state_dir: Path, *, wait: float | None = None, name: str = "lock") -> Iterator[None]:
     """Hold the site's lock for the duration of the block.
 
     Args:
         state_dir: the site's ``.newsdesk`` folder.
         wait: seconds to wait for another run to finish; None waits forever, 0 not at all.
+        name: the lock file in ``state_dir`` (runs and builds lock separately).
     """
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(state_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(state_dir / name, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise storage_error(exc) or exc from None
     try:
