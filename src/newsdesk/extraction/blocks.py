@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from newsdesk.models import Block, BlockKind
-from newsdesk.sources.text import squash
+from newsdesk.text import HTML_BLOCKS, collapse, rendered_text
 
 # Never text a reader should see.
 SKIP_TAGS = frozenset(
@@ -84,6 +84,10 @@ _CONTAINERS = frozenset(
 )
 
 
+_BLOCKS = HTML_BLOCKS | _LEAF.keys() | _CONTAINERS
+_INLINE_SKIP = SKIP_TAGS - {"img"}
+
+
 def _tag(node: etree._Element) -> str:
     tag = node.tag
     return tag.lower() if isinstance(tag, str) else ""
@@ -109,27 +113,9 @@ def drop(node: etree._Element) -> None:
 
 
 def inline_text(node: etree._Element) -> str:
-    """The visible text inside ``node`` on one line (``<br>`` counts as a space)."""
-    parts: list[str] = []
-
-    def walk(el: etree._Element) -> None:
-        tag = _tag(el)
-        if tag in SKIP_TAGS and tag != "img":
-            return
-        spaced = tag == "br" or tag in _LEAF or tag in _CONTAINERS
-        if spaced:
-            parts.append(" ")
-        if el.text and tag:
-            parts.append(el.text)
-        for child in el:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
-        if spaced:
-            parts.append(" ")
-
-    walk(node)
-    return squash("".join(parts))
+    """The visible text inside ``node`` on one line, as a browser renders it: inline markup
+    joined verbatim, blocks and ``<br>`` set apart (see ``newsdesk.text``)."""
+    return rendered_text(node, blocks=_BLOCKS, skip=_INLINE_SKIP)
 
 
 def _link_only(node: etree._Element) -> bool:
@@ -156,7 +142,7 @@ def collect_blocks(
     buffer: list[str] = []
 
     def flush() -> None:
-        text = squash("".join(buffer))
+        text = collapse("".join(buffer))
         buffer.clear()
         if text:
             blocks.append(Block("p", text))

@@ -14,13 +14,17 @@ from lxml.cssselect import CSSSelector
 from newsdesk.extraction.blocks import drop, text_of
 from newsdesk.models import Block
 from newsdesk.sources.text import squash
+from newsdesk.text import collapse, rendered_text
 
-# Icon-font glyphs (Unicode private use) and control characters are not text.
-_NOT_TEXT = re.compile(r"[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# trafilatura's output vocabulary: these set their text apart; ``hi``, ``ref`` and ``del``
+# are inline and joined verbatim, ``lb`` is a line break.
+_TRAFILATURA_BLOCKS = frozenset(
+    {"p", "head", "list", "item", "quote", "code", "table", "row", "cell", "div", "graphic"}
+)
 
 
 def _text(element: etree._Element) -> str:
-    return squash(_NOT_TEXT.sub("", text_of(element, " ")))
+    return rendered_text(element, blocks=_TRAFILATURA_BLOCKS, breaks=("lb",), skip=())
 
 
 def _link_only(element: etree._Element) -> bool:
@@ -48,11 +52,11 @@ def _teaser_list(element: etree._Element) -> bool:
 def _blocks(main: etree._Element) -> list[Block]:
     blocks: list[Block] = []
     if main.text and main.text.strip():
-        blocks.append(Block("p", squash(main.text)))
+        blocks.append(Block("p", collapse(main.text)))
     for element in main:
         _element_blocks(element, blocks)
         if element.tail and element.tail.strip():  # loose text between blocks
-            blocks.append(Block("p", squash(element.tail)))
+            blocks.append(Block("p", collapse(element.tail)))
     return blocks
 
 

@@ -8,6 +8,8 @@ import re
 import lxml.html
 from lxml import etree
 
+from newsdesk.text import rendered_text
+
 _SPACE = re.compile(r"\s+")
 # Letters that a UTF-8 text decoded as cp1252 turns into (â€™, Ã©...).
 _MOJIBAKE = re.compile(
@@ -41,7 +43,7 @@ def plain_text(value: str) -> str:
     if "<" in value:
         try:
             fragment = lxml.html.fragment_fromstring(value, create_parent="div")
-            value = " ".join(fragment.itertext())
+            value = rendered_text(fragment)
         except (etree.ParserError, ValueError):
             value = html.unescape(re.sub(r"<[^>]*>", " ", value))
     else:

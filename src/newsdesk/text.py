@@ -1,0 +1,146 @@
+"""Text as a browser renders it: inline markup joined verbatim, whitespace collapsed.
+
+Every path that turns markup into text (site rules, trafilatura's tree, readability's HTML,
+feed titles) goes through ``rendered_text``, so a link or a bold word never gains or loses a
+space: ``<a>Reuters</a>, the`` is ``Reuters, the``, ``<b>big</b>gest`` is ``biggest``.
+
+The rules follow CSS's ``white-space: normal``: runs of ASCII whitespace collapse to one space,
+block boundaries and line breaks separate words, and a source line break between two CJK
+characters vanishes (those scripts put no spaces between words). No-break spaces become plain
+spaces, since posts are reflowed anyway; soft hyphens and zero-width spaces, invisible on the
+page, are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+
+from lxml import etree
+
+# HTML elements that start on a line of their own (the HTML spec's block and table
+# elements): the text on either side of them never runs together.
+HTML_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "option",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
+HTML_BREAKS = frozenset({"br"})
+# Never text a reader sees, whatever the layout.
+NOT_RENDERED = frozenset(
+    {"script", "style", "noscript", "template", "head", "title", "meta", "link", "svg"}
+)
+
+_BREAK = "\u2029"  # stands for a block boundary until the whitespace is collapsed
+_INVISIBLE = str.maketrans("", "", "\u00ad\u200b\u2060\ufeff")
+# Icon-font glyphs (Unicode private use) and control characters are not text.
+_NOT_TEXT = re.compile(r"[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CJK = (
+    "\u1100-\u11ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3200-\u4dbf"
+    "\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+)
+# A source line break (with the spaces around it) between two CJK characters.
+_CJK_LINE_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t\r\f]*\n[ \t\r\n\f]*(?=[{_CJK}])")
+_SPACE = re.compile(r"\s+")
+
+
+def collapse(text: str) -> str:
+    """Collapse whitespace the way a browser renders running text, and trim it."""
+    text = _NOT_TEXT.sub("", text.translate(_INVISIBLE))
+    if "\n" in text:
+        text = _CJK_LINE_BREAK.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def _tag(node: etree._Element) -> str:
+    tag = node.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def rendered_text(
+    node: etree._Element,
+    *,
+    blocks: Collection[str] = HTML_BLOCKS,
+    breaks: Collection[str] = HTML_BREAKS,
+    skip: Collection[str] = NOT_RENDERED,
+    keep: Callable[[etree._Element], bool] | None = None,
+) -> str:
+    """The text inside ``node`` on one line, as a browser shows it.
+
+    Args:
+        node: the element (its own tail is not part of it).
+        blocks: tags whose content is set apart from the text around it.
+        breaks: tags that break the line (``<br>``).
+        skip: tags whose content is never shown.
+        keep: when given, elements it rejects are left out with their content.
+    """
+    parts: list[str] = []
+
+    def walk(element: etree._Element) -> None:
+        tag = _tag(element)
+        if not tag or tag in skip or (keep is not None and not keep(element)):
+            return
+        if tag in breaks:
+            parts.append(_BREAK)
+            return
+        block = tag in blocks
+        if block:
+            parts.append(_BREAK)
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append(_BREAK)
+
+    walk(node)
+    return collapse("".join(parts))
