@@ -268,7 +268,7 @@ def page_metadata(tree: etree._Element, url: str = "") -> PageMeta:
     publisher = ld.get("publisher")
     site_names = [meta.get("og:site_name") or "", meta.get("application-name") or ""]
     site_names += _names(publisher)
-    title = choose_title(tree, meta_titles, site_names)
+    title = choose_title(tree, meta_titles, site_names, url)
     date, date_has_time = page_date(tree, ld, meta)
     authors = _clean_authors(_names(ld.get("author")))
     if not authors:
