@@ -4,6 +4,7 @@ among the page's sources, dates taken from the most specific published (never up
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta, timezone
 
 import lxml.html
 
@@ -111,3 +112,60 @@ def test_a_blog_name_h1_does_not_replace_the_title() -> None:
     assert _meta(html, "https://siliconexposed.blogspot.com/x").title == (
         "Open Verilog flow for GreenPak4 devices"
     )
+
+
+# Dates
+
+_CEST = timezone(timedelta(hours=2))
+
+
+def test_an_updated_time_element_never_stands_for_the_publication() -> None:
+    html = _page(
+        body='<time class="updated" datetime="2024-05-03T10:00:00+02:00">3 May</time>'
+        '<time class="published" datetime="2024-05-02T08:00:00+02:00">2 May</time>'
+    )
+    meta = _meta(html)
+    assert meta.date == datetime(2024, 5, 2, 8, 0, tzinfo=_CEST)
+    assert meta.date_has_time
+
+
+def test_a_date_modified_time_element_is_passed_over() -> None:
+    html = _page(
+        body='<time itemprop="dateModified" datetime="2024-05-03T10:00:00+02:00">3 May</time>'
+        '<time datetime="2024-05-02T08:00:00+02:00">2 May</time>'
+    )
+    assert _meta(html).date == datetime(2024, 5, 2, 8, 0, tzinfo=_CEST)
+
+
+def test_a_day_only_date_is_not_given_the_time_of_an_update() -> None:
+    html = _page(
+        ld={"headline": "H", "datePublished": "2024-04-25"},
+        body='<time class="date-updated" datetime="2024-04-25T18:00:00+02:00">18:00</time>',
+    )
+    meta = _meta(html)
+    assert meta.date is not None
+    assert meta.date.date().isoformat() == "2024-04-25"
+    assert not meta.date_has_time
+
+
+def test_a_zoneless_time_takes_the_zone_its_visible_text_names() -> None:
+    html = _page(body='<time datetime="2022-10-17 16:01:26">10/17/2022 04:01 PM EDT</time>')
+    assert _meta(html).date == datetime(
+        2022, 10, 17, 16, 1, 26, tzinfo=timezone(-timedelta(hours=4))
+    )
+
+
+def test_a_zoneless_time_is_completed_by_a_zoned_source_with_the_same_wall_clock() -> None:
+    html = _page(
+        ld={"headline": "H", "datePublished": "2024-04-25T14:07:00"},
+        head='<meta property="article:published_time" content="2024-04-25T14:07:00+02:00">',
+    )
+    assert _meta(html).date == datetime(2024, 4, 25, 14, 7, tzinfo=_CEST)
+
+
+def test_a_microdata_published_date_in_a_value_attribute_counts() -> None:
+    html = _page(
+        head='<meta itemprop="datePublished" value="2016-12-20T12:44:32Z">',
+        body='<time datetime="2016-12-20T13:00:00Z">1:00 PM</time>',
+    )
+    assert _meta(html).date == datetime(2016, 12, 20, 12, 44, 32, tzinfo=UTC)

@@ -149,7 +149,7 @@ def _meta(tree: etree._Element) -> dict[str, str]:
     found: dict[str, str] = {}
     for meta in tree.iterfind(".//meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
-        content = meta.get("content")
+        content = meta.get("content") or meta.get("value")  # microdata writes value=
         if key and content and key not in found:
             found[key] = content.strip()
     return found
@@ -202,6 +202,40 @@ def _assemble(
         return None
 
 
+_UPDATED = re.compile(r"updat|modif|edited|aktualisiert|geändert", re.IGNORECASE)
+_PUBLISHED = re.compile(r"publi|pubdate|posted|created|veröffentlicht", re.IGNORECASE)
+_ZONE_WORD = re.compile(rf"\b(?:{'|'.join(_ZONES)})\b", re.IGNORECASE)
+
+
+def _time_dates(tree: etree._Element) -> list[str]:
+    """The ``datetime`` of the page's ``<time>`` elements that date the publication: those
+    marked published first, never those marked updated or modified. A value without an
+    offset whose visible text names the zone (``04:01 PM EDT``) is given that zone."""
+    marked: list[str] = []
+    plain: list[str] = []
+    for element in tree.iterfind(".//time"):
+        raw = (element.get("datetime") or "").strip()
+        if not raw:
+            continue
+        labels = " ".join(
+            element.get(name) or "" for name in ("itemprop", "class", "id", "property", "name")
+        )
+        if _UPDATED.search(labels) and not _PUBLISHED.search(labels):
+            continue
+        if has_time(raw) and not has_offset(raw):
+            shown = squash(text_of(element))
+            zoned = visible_date(shown) if _ZONE_WORD.search(shown) else None
+            value = parse_date(raw)
+            if (
+                zoned is not None
+                and value is not None
+                and zoned.replace(tzinfo=None) == value.replace(tzinfo=None, second=0)
+            ):
+                raw = zoned.replace(second=value.second).isoformat()
+        (marked if _PUBLISHED.search(labels) else plain).append(raw)
+    return marked + plain
+
+
 def page_date(
     tree: etree._Element, ld: dict[str, Any], meta: dict[str, str]
 ) -> tuple[datetime | None, bool]:
@@ -213,7 +247,7 @@ def page_date(
     """
     raws = [str(ld.get("datePublished") or "")]
     raws += [meta.get(key) or "" for key in _DATE_META]
-    raws += [el.get("datetime") or "" for el in tree.iterfind(".//time")]
+    raws += _time_dates(tree)
     found = [(value, raw) for raw in raws if (value := parse_date(raw)) is not None]
     if not found:
         return None, True
