@@ -103,6 +103,21 @@ def test_cjk_line_breaks_vanish_but_spaces_stay() -> None:
     assert collapse("中文\nEnglish") == "中文 English"
 
 
-def test_invisible_characters_are_dropped() -> None:
-    assert collapse("co\u00adop\u200beration\ufeff") == "cooperation"
+def test_hyphenation_hints_stay_and_byte_order_marks_go() -> None:
+    assert collapse("\ufeffco\u00adop\u200beration") == "co\u00adop\u200beration"
     assert collapse("a\u00a0b") == "a b"
+
+
+def test_the_space_after_a_line_break_survives() -> None:
+    page = _article('a quote<br>\n— <a href="/p"><em>Mike Pompeo</em></a>, in 2019')
+    text = newsdesk.extract(page, "https://news.example.com/a").text
+    assert "a quote — Mike Pompeo, in 2019 and" in text
+
+
+def test_cjk_paragraph_of_links_is_prose() -> None:
+    links = "".join(f'<a href="/t{i}">地名{i}</a>、' for i in range(8))
+    paragraph = f"<p>気象庁は13日、{links}に津波注意報を出したと発表した。</p>"
+    page = f"<html><body><article><h1>地震</h1>{paragraph * 4}</article></body></html>"
+    tree = lxml.html.fragment_fromstring(paragraph)
+    assert [b.text for b in collect_blocks(tree, drop_link_only=True)]
+    assert "地名0、地名1、" in newsdesk.extract(page, "https://news.example.jp/a").text

@@ -7,8 +7,9 @@ space: ``<a>Reuters</a>, the`` is ``Reuters, the``, ``<b>big</b>gest`` is ``bigg
 The rules follow CSS's ``white-space: normal``: runs of ASCII whitespace collapse to one space,
 block boundaries and line breaks separate words, and a source line break between two CJK
 characters vanishes (those scripts put no spaces between words). No-break spaces become plain
-spaces, since posts are reflowed anyway; soft hyphens and zero-width spaces, invisible on the
-page, are dropped.
+spaces, since posts are reflowed anyway. Soft hyphens and zero-width spaces stay: they are the
+publisher's hyphenation and line-break hints, invisible in the post as on the page, and the
+text stays character for character the page's. Only byte-order marks are dropped.
 """
 
 from __future__ import annotations
@@ -79,7 +80,10 @@ NOT_RENDERED = frozenset(
 )
 
 _BREAK = "\u2029"  # stands for a block boundary until the whitespace is collapsed
-_INVISIBLE = str.maketrans("", "", "\u00ad\u200b\u2060\ufeff")
+# Stands for a space that a library would trim (trafilatura trims the text after a ``<br>``):
+# it is not whitespace to them, and ``collapse`` turns it back into a space.
+KEPT_SPACE = "\u2063"
+_INVISIBLE = str.maketrans({"\ufeff": None, KEPT_SPACE: " "})
 # Icon-font glyphs (Unicode private use) and control characters are not text.
 _NOT_TEXT = re.compile(r"[\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CJK = (
@@ -97,6 +101,15 @@ def collapse(text: str) -> str:
     if "\n" in text:
         text = _CJK_LINE_BREAK.sub("", text)
     return _SPACE.sub(" ", text).strip()
+
+
+_LETTER = re.compile(r"\w")
+
+
+def letters(text: str) -> int:
+    """How many letters and digits ``text`` has: a length that means the same in every script
+    (word counts by spaces do not: Chinese and Japanese put none between words)."""
+    return len(_LETTER.findall(text))
 
 
 def _tag(node: etree._Element) -> str:

@@ -21,6 +21,7 @@ from lxml.cssselect import CSSSelector
 
 from newsdesk.extraction.blocks import collect_blocks, drop, inline_text
 from newsdesk.extraction.cleanup import clean_blocks
+from newsdesk.extraction.furniture import Furniture, page_furniture
 from newsdesk.extraction.generic import (
     htmldate_date,
     parse_like_trafilatura,
@@ -148,9 +149,12 @@ def extract(
     if tree is None:
         tree = parse_html(html)
     meta = page_metadata(tree, url)
+    furniture = page_furniture(tree, meta.authors)
     rule = rule_for(tree, url)
     result: Extracted | None = None
     if rule is not None and rule.body:
+        # A rule's body is what its site calls the article (investing.com's starts with the
+        # byline, as the reference post does): only boilerplate is taken out of it.
         blocks = clean_blocks(_rule_blocks(rule, tree), rule.headline(tree) or meta.title)
         result = _from_blocks(blocks, meta, f"rule:{rule.name}")
         if result.word_count < _FEW_WORDS:
@@ -158,7 +162,13 @@ def extract(
     if result is None:
         remove = rule.remove if rule is not None else ()
         result = _generic(
-            url, tree, meta, remove, search_date=search_date, search_authors=search_authors
+            url,
+            tree,
+            meta,
+            furniture,
+            remove,
+            search_date=search_date,
+            search_authors=search_authors,
         )
     if rule is not None:
         result = _with_rule_metadata(rule, tree, url, result)
@@ -188,6 +198,7 @@ def _generic(
     url: str,
     tree: lxml.html.HtmlElement,
     meta: PageMeta,
+    furniture: Furniture,
     remove: tuple[CSSSelector, ...] = (),
     *,
     search_date: bool = True,
@@ -197,16 +208,16 @@ def _generic(
     ``remove``: a site rule's selectors, dropped before either extractor reads; the search
     flags: whether to search the page for a date or authors its metadata lacks."""
     shown = pruned(tree, remove)
-    blocks = clean_blocks(trafilatura_blocks(shown, url), meta.title)
+    blocks = clean_blocks(trafilatura_blocks(shown, url), meta.title, furniture)
     if shown is not tree and word_count(blocks) < _FEW_WORDS:
         # Some pages render hidden and let a script show the text (YouTube's description).
-        unpruned = clean_blocks(trafilatura_blocks(tree, url), meta.title)
+        unpruned = clean_blocks(trafilatura_blocks(tree, url), meta.title, furniture)
         if word_count(unpruned) > 2 * word_count(blocks):
             blocks = unpruned
     method = "trafilatura"
     other = second_opinion(shown, blocks)
     if other is not None:
-        blocks, method = clean_blocks(other, meta.title), "readability"
+        blocks, method = clean_blocks(other, meta.title, furniture), "readability"
     blocks = recover_lead(tree, blocks, meta.description)
     # trafilatura's byline and htmldate's date search only for what the page's metadata lacks.
     date = htmldate_date(tree, url) if meta.date is None and search_date else ""

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from newsdesk.models import Block, BlockKind
-from newsdesk.text import HTML_BLOCKS, collapse, rendered_text
+from newsdesk.text import HTML_BLOCKS, collapse, letters, rendered_text
 
 # Never text a reader should see.
 SKIP_TAGS = frozenset(
@@ -119,12 +119,12 @@ def inline_text(node: etree._Element) -> str:
 
 
 def _link_only(node: etree._Element) -> bool:
-    """True when every word of ``node`` is link text (a "related story" line, not prose)."""
-    words = len(inline_text(node).split())
-    if not words or words > 25:
+    """True when all the text of a short ``node`` is link text (a "related story" line)."""
+    text = inline_text(node)
+    total = letters(text)
+    if not total or len(text.split()) > 25 or total > 160:
         return False
-    linked = sum(len(inline_text(a).split()) for a in node.iter("a"))
-    return linked >= words
+    return sum(letters(inline_text(a)) for a in node.iter("a")) >= total
 
 
 def collect_blocks(

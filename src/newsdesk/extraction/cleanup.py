@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from newsdesk.extraction.furniture import Furniture, furniture_kind
 from newsdesk.models import Block
+from newsdesk.text import letters
 
 # A block that is entirely one of these is boilerplate wherever it appears.
 _WHOLE = re.compile(
@@ -48,7 +50,9 @@ _SHORT_PREFIX = re.compile(
 # "Updated 2 minutes ago", "02:14 Min.".
 _DATELINE = re.compile(
     r"^(stand|updated|published|aktualisiert|veröffentlicht|uppdaterad|publicerad|oppdatert"
-    r"|publisert|sendung)\b.{0,30}\d|\b\d+ (minutes?|hours?|days?) ago\s*$|^\d{1,2}:\d{2} min\.",
+    r"|publisert|sendung)\b.{0,30}\d|\d+ (minutes?|hours?|days?) ago\s*$|^\d{1,2}:\d{2} min\."
+    # a date and a time of day and little else: "05.08.2024, 20:59 Uhr", "2018年6月18日 10:01"
+    r"|^(\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{2}-\d{2}|\d{4}年\d{1,2}月\d{1,2}日),?\s*\d{1,2}:\d{2}",
     re.IGNORECASE,
 )
 _DATELINE_MAX_WORDS = 10
@@ -77,6 +81,7 @@ _PROMO = re.compile(
     re.IGNORECASE,
 )
 _PROMO_MAX_WORDS = 60
+_PROSE = 150  # letters: a block this long is article text, and bounds the "edges" of it
 # A short block like these starts the comment section or the page's footer: the article ended.
 _END_OF_ARTICLE = re.compile(
     r"^(\d+\s+)?(comments?|comentar(ios?)?|comentários|kommentare?|leserkommentare|commenti"
@@ -160,10 +165,15 @@ def _drop_gallery(blocks: list[Block]) -> list[Block]:
     return [b for b in blocks if not _GALLERY.match(b.text)] if captions >= 3 else blocks
 
 
-def clean_blocks(blocks: list[Block], title: str = "") -> list[Block]:
+def clean_blocks(
+    blocks: list[Block], title: str = "", furniture: Furniture | None = None
+) -> list[Block]:
     """Remove boilerplate, exact repeats, slideshow captions, and a headline repeated at the
-    top of the body."""
+    top of the body; with ``furniture``, also what the page marks as captions, links to other
+    pages and bylines."""
     blocks = _drop_gallery(blocks)
+    prose = [i for i, b in enumerate(blocks) if b.kind != "h" and letters(b.text) >= _PROSE]
+    first_prose, last_prose = (prose[0], prose[-1]) if prose else (len(blocks), -1)
     kept: list[Block] = []
     seen: set[str] = set()
     in_furniture_list = False  # the items under a "Related articles" or "Most read" heading
@@ -176,10 +186,14 @@ def clean_blocks(blocks: list[Block], title: str = "") -> list[Block]:
         if is_boilerplate(block.text):
             in_furniture_list = block.kind == "h" or len(block.text.split()) <= 4
             continue
+        kind = furniture_kind(block, furniture) if furniture is not None else None
+        at_edge = index < first_prose or index > last_prose
+        if kind == "byline" or (kind is not None and at_edge):
+            continue
         key = _normal(block.text).casefold()
         # A short block seen before is a pull quote or a repeated caption; long paragraphs
         # that repeat are left alone (they are rare, and dropping one loses text).
-        if key in seen and 3 < len(block.text.split()) <= 25:
+        if key in seen and (3 < len(block.text.split()) <= 25 or kind == "caption"):
             continue
         seen.add(key)
         kept.append(block)

@@ -14,12 +14,12 @@ from lxml.cssselect import CSSSelector
 from newsdesk.extraction.blocks import drop, text_of
 from newsdesk.models import Block
 from newsdesk.sources.text import squash
-from newsdesk.text import collapse, rendered_text
+from newsdesk.text import KEPT_SPACE, collapse, letters, rendered_text
 
 # trafilatura's output vocabulary: these set their text apart; ``hi``, ``ref`` and ``del``
 # are inline and joined verbatim, ``lb`` is a line break.
 _TRAFILATURA_BLOCKS = frozenset(
-    {"p", "head", "list", "item", "quote", "code", "table", "row", "cell", "div", "graphic"}
+    {"p", "head", "list", "item", "quote", "table", "row", "cell", "div", "graphic"}
 )
 
 
@@ -28,12 +28,12 @@ def _text(element: etree._Element) -> str:
 
 
 def _link_only(element: etree._Element) -> bool:
-    """All the words of a short block are link text: a "related story", not prose."""
-    words = len(_text(element).split())
-    if not words or words > 25:
+    """All the text of a short block is link text: a "related story", not prose."""
+    text = _text(element)
+    total = letters(text)
+    if not total or len(text.split()) > 25 or total > 160:
         return False
-    linked = sum(len(_text(ref).split()) for ref in element.iter("ref"))
-    return linked >= words
+    return sum(letters(_text(ref)) for ref in element.iter("ref")) >= total
 
 
 def _teaser_list(element: etree._Element) -> bool:
@@ -42,9 +42,10 @@ def _teaser_list(element: etree._Element) -> bool:
     if len(items) < 2:
         return False
     for item in items:
-        words = len(_text(item).split())
-        linked = sum(len(_text(ref).split()) for ref in item.iter("ref"))
-        if not words or words > 30 or linked < 0.5 * words:
+        text = _text(item)
+        total = letters(text)
+        linked = sum(letters(_text(ref)) for ref in item.iter("ref"))
+        if not total or len(text.split()) > 30 or total > 200 or linked < 0.5 * total:
             return False
     return True
 
@@ -169,6 +170,42 @@ def pruned(tree: etree._Element, remove: Iterable[CSSSelector] = ()) -> etree._E
     return copy
 
 
+# Inline elements whose surrounding spaces trafilatura may trim while it rebuilds paragraphs.
+_INLINE = (
+    "a", "abbr", "b", "bdi", "br", "cite", "code", "em", "font", "i", "kbd", "mark", "q", "s",
+    "small", "span", "strong", "sub", "sup", "time", "u",
+)  # fmt: skip
+_EDGE_SPACE = re.compile(r"^\s+|\s+$")
+
+
+def _protect(text: str | None, *, whole: bool = False) -> str | None:
+    """``text`` with its leading and trailing whitespace as ``KEPT_SPACE``; whitespace-only text
+    too when ``whole`` (a space between two inline elements)."""
+    if not text:
+        return text
+    if text.isspace():
+        return KEPT_SPACE if whole else text
+    return _EDGE_SPACE.sub(KEPT_SPACE, text)
+
+
+def keep_inline_spaces(tree: etree._Element) -> None:
+    """Protect the spaces around inline elements (``<a>``, ``<b>``, ``<br>``...), which
+    trafilatura trims in some contexts (after a ``<br>``, in loose text, in quotes), gluing a
+    link to the next word: they become ``KEPT_SPACE``, which ``collapse`` reads as a space."""
+    for element in tree.iter(*_INLINE):
+        following = element.getnext()
+        element.tail = _protect(element.tail)
+        if element.tag != "br":
+            element.text = _protect(element.text)
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = _protect(previous.tail)
+        else:
+            parent = element.getparent()
+            if parent is not None and parent.text:
+                parent.text = _protect(parent.text)
+
+
 def trafilatura_blocks(tree: etree._Element, url: str = "") -> list[Block]:
     """Main text of a page's tree (left untouched) as blocks, by trafilatura (empty list when
     it finds nothing).
@@ -177,6 +214,7 @@ def trafilatura_blocks(tree: etree._Element, url: str = "") -> list[Block]:
     serialising that XML and parsing it back cost about a tenth of the extraction."""
     from trafilatura.xml import remove_empty_elements, strip_double_tags
 
+    keep_inline_spaces(tree)
     document = trafilatura.bare_extraction(
         tree,
         url=url or None,

@@ -8,7 +8,7 @@ import re
 import lxml.html
 from lxml import etree
 
-from newsdesk.text import rendered_text
+from newsdesk.text import KEPT_SPACE, rendered_text
 
 _SPACE = re.compile(r"\s+")
 # Letters that a UTF-8 text decoded as cp1252 turns into (â€™, Ã©...).
@@ -17,7 +17,7 @@ _MOJIBAKE = re.compile(
 )
 
 
-_INVISIBLE = str.maketrans("", "", "\u00ad\u200b\u2060\ufeff")
+_INVISIBLE = str.maketrans({c: None for c in "\u00ad\u200b\u2060\ufeff"} | {KEPT_SPACE: " "})
 
 
 def squash(text: str) -> str:

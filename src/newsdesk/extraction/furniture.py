@@ -1,0 +1,153 @@
+"""What the page itself marks as not the article: captions, links to other stories, bylines.
+
+Extractors copy such text into the body when it sits inside the article's container: a photo
+caption repeated under each picture, "related" headlines between paragraphs, the byline above
+the first one. The page says what they are (a ``<figcaption>``, an image's ``alt``, an element
+whose class names a caption or credit, an ``<a>`` to another page, the author's name).
+
+Measured on ../shared/corpus, the truths disagree on captions and linked headlines inside the
+text (readability's keeps figure captions, some publishers' parsers keep "related" headlines
+between paragraphs), and agree on them above and below it; ``clean_blocks`` drops bylines
+anywhere, captions where they repeat or sit at the edges, linked headlines at the edges.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from lxml import etree
+
+from newsdesk.extraction.blocks import inline_text
+from newsdesk.models import Block
+
+_MAX_CAPTION_WORDS = 60
+_MAX_LINK_WORDS = 30
+_MIN_WORDS = 4  # shorter texts repeat by chance ("Read more", a name)
+_MAX_BYLINE_WORDS = 10
+_CAPTION_CLASS = re.compile(r"caption|credit|bildunterschrift|legende|leyenda|didascalia", re.I)
+# Words a byline adds around the names: "By", "and", "Von ... und ...", "5 hours ago".
+_BYLINE_WORDS = frozenset(
+    [
+        "by",
+        "von",
+        "par",
+        "por",
+        "di",
+        "de",
+        "door",
+        "af",
+        "av",
+        "and",
+        "und",
+        "et",
+        "y",
+        "e",
+        "i",
+        "og",
+        "och",
+        "with",
+        "mit",
+        "reporter",
+        "reporting",
+        "correspondent",
+        "editor",
+        "staff",
+        "writer",
+        "published",
+        "updated",
+        "ago",
+        "minutes",
+        "minute",
+        "hours",
+        "hour",
+        "days",
+        "day",
+        "min",
+        "std",
+    ]
+)
+_BYLINE_START = re.compile(r"^(by|von|par|por|di|door|af|av)\s+\S", re.I)
+_DATED = re.compile(r"\d|\bago\b", re.I)
+_DATE_WORD = re.compile(
+    r"\d|^(ago|am|pm|uhr|et|gmt|utc|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I
+)
+_NAME = re.compile(r"^[A-ZÀ-ÞĀ-Ž][\w'’.-]*$")
+
+
+def fold(text: str) -> str:
+    """Text reduced to lower-case words, for comparing what the page repeats."""
+    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
+
+
+@dataclass(frozen=True, slots=True)
+class Furniture:
+    """Texts the page marks as captions or as links elsewhere, folded; the author names."""
+
+    captions: frozenset[str] = frozenset()
+    links: frozenset[str] = frozenset()
+    authors: tuple[str, ...] = ()
+
+
+def _classes(element: etree._Element) -> str:
+    return f"{element.get('class') or ''} {element.get('id') or ''}"
+
+
+def page_furniture(tree: etree._Element, authors: tuple[str, ...] = ()) -> Furniture:
+    """Collect the page's captions, its links to other pages, and the author names."""
+    captions: set[str] = set()
+    links: set[str] = set()
+    for element in tree.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        text = ""
+        if tag == "figcaption" or (tag != "body" and _CAPTION_CLASS.search(_classes(element))):
+            text = inline_text(element)
+        elif tag == "img":
+            text = f"{element.get('alt') or ''}\n{element.get('title') or ''}"
+        elif tag == "a":
+            href = (element.get("href") or "").strip()
+            if href and not href.startswith(("#", "javascript:")):
+                folded = fold(inline_text(element))
+                if _MIN_WORDS <= len(folded.split()) <= _MAX_LINK_WORDS:
+                    links.add(folded)
+            continue
+        for line in text.split("\n"):
+            folded = fold(line)
+            if _MIN_WORDS <= len(folded.split()) <= _MAX_CAPTION_WORDS:
+                captions.add(folded)
+    names = tuple(n for n in (fold(a) for a in authors) if n)
+    return Furniture(frozenset(captions), frozenset(links), names)
+
+
+def _byline(text: str, authors: tuple[str, ...]) -> bool:
+    """A short line of author names with a date or time: page metadata, not text. A byline
+    alone ("By Jane Roe, John Doe") stays, as wire copy prints it and the reference post keeps
+    it."""
+    words = text.split()
+    if not words or len(words) > _MAX_BYLINE_WORDS or not _DATED.search(text):
+        return False
+    folded = fold(text)
+    if authors and any(name in folded for name in authors):
+        names = {w for name in authors for w in name.split()}
+        rest = [w for w in folded.split() if w not in names and w not in _BYLINE_WORDS]
+        return all(_DATE_WORD.search(w) for w in rest)
+    if not _BYLINE_START.match(text):
+        return False
+    rest = [w for w in words[1:] if w.casefold() not in _BYLINE_WORDS]
+    return all(_NAME.match(w.strip(",;")) or _DATE_WORD.search(w) for w in rest)
+
+
+def furniture_kind(block: Block, furniture: Furniture) -> str | None:
+    """``"caption"``, ``"link"`` or ``"byline"`` when the block's whole text is what the page
+    marks as such, else None."""
+    if block.kind == "pre":
+        return None
+    folded = fold(block.text)
+    if folded in furniture.captions:
+        return "caption"
+    if folded in furniture.links:
+        return "link"
+    return "byline" if _byline(block.text, furniture.authors) else None

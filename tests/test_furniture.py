@@ -1,0 +1,56 @@
+"""What the page marks as not the article stays out of the text: captions that repeat or sit
+at its edges, headlines that link elsewhere above or below it, dated bylines."""
+
+from __future__ import annotations
+
+import newsdesk
+
+_PARAGRAPH = (
+    "<p>The regional council approved the new flood barrier on Thursday after a long debate, "
+    "with members saying the river had burst its banks three times in the past ten years and "
+    "that the town could not wait for another winter of damage to homes and shops.</p>"
+)
+_CAPTION = "Workers inspect the old river wall in the town centre on Monday"
+
+
+def _page(before: str = "", inside: str = "", after: str = "", author: str = "") -> str:
+    meta = f'<meta name="author" content="{author}">' if author else ""
+    return (
+        f"<html><head><title>Barrier approved</title>{meta}</head><body><main><article>"
+        f"<h1>Barrier approved</h1>{before}{_PARAGRAPH * 2}{inside}{_PARAGRAPH * 2}{after}"
+        "</article></main></body></html>"
+    )
+
+
+def _text(html: str) -> str:
+    return newsdesk.extract(html, "https://news.example.com/barrier").text
+
+
+def test_a_caption_that_repeats_is_kept_once_at_most() -> None:
+    figure = (
+        f'<figure><img src="/a.jpg" alt="{_CAPTION}"><figcaption>{_CAPTION}</figcaption></figure>'
+    )
+    loose = f"<p>{_CAPTION}</p>"
+    text = _text(_page(inside=figure + loose + loose))
+    assert text.count(_CAPTION) <= 1
+
+
+def test_a_caption_above_the_text_is_left_out() -> None:
+    figure = f'<div class="image"><img src="/a.jpg" alt="{_CAPTION}"></div><p>{_CAPTION}</p>'
+    assert _CAPTION not in _text(_page(before=figure))
+
+
+def test_linked_headlines_above_and_below_the_text_are_left_out() -> None:
+    teaser = '<p><a href="/other-story">Mayor resigns after budget row over new school</a></p>'
+    related = '<h3><a href="/more">Storm warning issued for the whole coast this weekend</a></h3>'
+    text = _text(_page(before=teaser, after=related))
+    assert "Mayor resigns" not in text
+    assert "Storm warning" not in text
+    assert "regional council approved" in text
+
+
+def test_a_dated_byline_is_left_out_but_a_plain_one_stays() -> None:
+    dated = _text(_page(before="<p>Jane Roe 5 hours ago</p>", author="Jane Roe"))
+    assert "Jane Roe" not in dated
+    plain = _text(_page(before="<p>By Jane Roe and John Doe</p>"))
+    assert plain.startswith("By Jane Roe and John Doe")
