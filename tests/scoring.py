@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import lxml.html
+from lxml import etree
 
 from newsdesk.extraction.blocks import text_of
 
@@ -91,6 +92,10 @@ class SetScore:
     dates: list[bool] = field(default_factory=list)
     authors: list[bool] = field(default_factory=list)
     seconds: float = 0.0
+    verbatim_found: int = 0
+    verbatim_total: int = 0
+    extra_spaces: int = 0
+    pages_with_extra_spaces: int = 0
 
     def add_text(self, case: Case, text: str) -> None:
         """Score the main text of one page."""
@@ -102,6 +107,17 @@ class SetScore:
             self.precision.append(p)
         if r is not None:
             self.recall.append(r)
+        found, total = verbatim_sentences(case, text)
+        self.verbatim_found += found
+        self.verbatim_total += total
+        extra = extra_spaces(case, text)
+        self.extra_spaces += extra
+        self.pages_with_extra_spaces += extra > 0
+
+    @property
+    def verbatim(self) -> float | None:
+        """Share of true sentences found character for character in the output."""
+        return self.verbatim_found / self.verbatim_total if self.verbatim_total else None
 
     @property
     def p(self) -> float:
@@ -147,6 +163,68 @@ def text_scores(case: Case, text: str) -> tuple[float | None, float | None]:
         first = tokens(case.truth.get("body_text_first13_words") or "")
         return (1.0 if tokens(text)[: len(first)] == first else 0.0), None
     return None, None
+
+
+_QUOTES = str.maketrans(
+    {c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u0060\u00b4"}
+    | {c: '"' for c in "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"}
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?\u2026])[\"'\u201d\u2019)\]]?\s+")
+_MIN_SENTENCE_WORDS = 4
+
+
+def verbatim_form(text: str) -> str:
+    """Text for verbatim comparison: NFKC, typographic quotes folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_QUOTES).split())
+
+
+def true_sentences(case: Case) -> list[str]:
+    """The sentences (of four words or more) the truth says the text must hold verbatim."""
+    if case.kind in FULL_KINDS:
+        source = case.body.split("\n")
+    elif case.kind == "snippets":
+        return [s for s in map(verbatim_form, case.truth.get("text_must_contain") or []) if s]
+    elif case.kind == "prefix":
+        prefix = case.truth.get("body_text_prefix") or ""
+        # The prefix is cut anywhere: its last sentence is not a whole one.
+        source = [prefix[: max(prefix.rfind(". "), 0) + 1]]
+    else:
+        return []
+    found: list[str] = []
+    for paragraph in source:
+        for sentence in _SENTENCE_END.split(verbatim_form(paragraph)):
+            if len(sentence.split()) >= _MIN_SENTENCE_WORDS:
+                found.append(sentence.strip())
+    return found
+
+
+def verbatim_sentences(case: Case, text: str) -> tuple[int, int]:
+    """(true sentences found verbatim in ``text``, true sentences)."""
+    sentences = true_sentences(case)
+    flat = verbatim_form(text)
+    return sum(1 for s in sentences if s in flat), len(sentences)
+
+
+_SPACED_PUNCTUATION = re.compile(r"(\w+)\s+([,.;:!?)])")
+
+
+def page_text(case: Case) -> str:
+    """The page's text as inline markup renders it (tags removed, nothing inserted)."""
+    try:
+        root = lxml.html.document_fromstring(case.html.encode("utf-8", "replace"))
+    except (etree.ParserError, ValueError):
+        return ""
+    etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
+    return " ".join("".join(root.itertext()).split())
+
+
+def extra_spaces(case: Case, text: str) -> int:
+    """Spaces before ``, . ; : ! ? )`` in ``text`` that the page itself does not have."""
+    matches = _SPACED_PUNCTUATION.findall(text)
+    if not matches:
+        return 0
+    page = page_text(case)
+    return sum(1 for word, mark in matches if f"{word} {mark}" not in page)
 
 
 def title_ok(case: Case, title: str) -> bool | None:
