@@ -215,7 +215,7 @@ def page_text(case: Case) -> str:
     except (etree.ParserError, ValueError):
         return ""
     etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
-    return " ".join("".join(root.itertext()).split())
+    return " ".join(text_of(root).split())
 
 
 def extra_spaces(case: Case, text: str) -> int:

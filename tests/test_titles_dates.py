@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import lxml.html
 
-from newsdesk.extraction.metadata import page_metadata
+from newsdesk.extraction.metadata import PageMeta, page_metadata
 
 
 def _page(
@@ -35,7 +35,7 @@ def _page(
     return f"<html><head>{''.join(parts)}</head><body>{body}<p>Text.</p></body></html>"
 
 
-def _meta(html: str, url: str = "https://example.org/news/1"):  # type: ignore[no-untyped-def]
+def _meta(html: str, url: str = "https://example.org/news/1") -> PageMeta:
     return page_metadata(lxml.html.document_fromstring(html), url)
 
 

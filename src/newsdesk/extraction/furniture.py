@@ -16,17 +16,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import cast
 
 from lxml import etree
 
-from newsdesk.extraction.blocks import inline_text
+from newsdesk.extraction.blocks import inline_text, text_of
 from newsdesk.models import Block
 
 _MAX_CAPTION_WORDS = 60
 _MAX_LINK_WORDS = 30
 _MIN_WORDS = 4  # shorter texts repeat by chance ("Read more", a name)
 _MAX_BYLINE_WORDS = 10
-_CAPTION_CLASS = re.compile(r"caption|credit|bildunterschrift|legende|leyenda|didascalia", re.I)
 # Words a byline adds around the names: "By", "and", "Von ... und ...", "5 hours ago".
 _BYLINE_WORDS = frozenset(
     [
@@ -90,34 +90,34 @@ class Furniture:
     authors: tuple[str, ...] = ()
 
 
-def _classes(element: etree._Element) -> str:
-    return f"{element.get('class') or ''} {element.get('id') or ''}"
+_CAPTION_XPATH = etree.XPath(
+    "//figcaption | //img[@alt or @title] | //*[contains(@class, 'caption')"
+    " or contains(@class, 'Caption') or contains(@class, 'credit')]"
+)
+
+
+def _add(found: set[str], text: str, most: int) -> None:
+    folded = fold(text)
+    if _MIN_WORDS <= folded.count(" ") + 1 <= most:
+        found.add(folded)
 
 
 def page_furniture(tree: etree._Element, authors: tuple[str, ...] = ()) -> Furniture:
     """Collect the page's captions, its links to other pages, and the author names."""
     captions: set[str] = set()
     links: set[str] = set()
-    for element in tree.iter():
-        tag = element.tag
-        if not isinstance(tag, str):
-            continue
-        text = ""
-        if tag == "figcaption" or (tag != "body" and _CAPTION_CLASS.search(_classes(element))):
-            text = inline_text(element)
-        elif tag == "img":
-            text = f"{element.get('alt') or ''}\n{element.get('title') or ''}"
-        elif tag == "a":
-            href = (element.get("href") or "").strip()
-            if href and not href.startswith(("#", "javascript:")):
-                folded = fold(inline_text(element))
-                if _MIN_WORDS <= len(folded.split()) <= _MAX_LINK_WORDS:
-                    links.add(folded)
-            continue
-        for line in text.split("\n"):
-            folded = fold(line)
-            if _MIN_WORDS <= len(folded.split()) <= _MAX_CAPTION_WORDS:
-                captions.add(folded)
+    for element in cast(list[etree._Element], _CAPTION_XPATH(tree)):
+        if element.tag == "img":
+            _add(captions, element.get("alt") or "", _MAX_CAPTION_WORDS)
+            _add(captions, element.get("title") or "", _MAX_CAPTION_WORDS)
+        elif element.tag != "body":
+            _add(captions, inline_text(element), _MAX_CAPTION_WORDS)
+    for anchor in tree.iter("a"):
+        href = anchor.get("href")
+        if href and not href.startswith(("#", "javascript:")):
+            text = text_of(anchor)
+            if text.count(" ") >= _MIN_WORDS - 1:  # cheap test before the real one
+                _add(links, inline_text(anchor), _MAX_LINK_WORDS)
     names = tuple(n for n in (fold(a) for a in authors) if n)
     return Furniture(frozenset(captions), frozenset(links), names)
 

@@ -178,13 +178,11 @@ _INLINE = (
 _EDGE_SPACE = re.compile(r"^\s+|\s+$")
 
 
-def _protect(text: str | None, *, whole: bool = False) -> str | None:
-    """``text`` with its leading and trailing whitespace as ``KEPT_SPACE``; whitespace-only text
-    too when ``whole`` (a space between two inline elements)."""
-    if not text:
+def _protect(text: str | None) -> str | None:
+    """``text`` with its leading and trailing whitespace as ``KEPT_SPACE``. Whitespace-only
+    text is left alone: made visible to trafilatura, it changed which blocks it keeps."""
+    if not text or text.isspace():
         return text
-    if text.isspace():
-        return KEPT_SPACE if whole else text
     return _EDGE_SPACE.sub(KEPT_SPACE, text)
 
 
@@ -193,7 +191,6 @@ def keep_inline_spaces(tree: etree._Element) -> None:
     trafilatura trims in some contexts (after a ``<br>``, in loose text, in quotes), gluing a
     link to the next word: they become ``KEPT_SPACE``, which ``collapse`` reads as a space."""
     for element in tree.iter(*_INLINE):
-        following = element.getnext()
         element.tail = _protect(element.tail)
         if element.tag != "br":
             element.text = _protect(element.text)
