@@ -24,8 +24,8 @@ from newsdesk.extraction.cleanup import clean_blocks
 from newsdesk.extraction.furniture import Furniture, page_furniture
 from newsdesk.extraction.generic import (
     htmldate_date,
+    mark_dropped,
     parse_like_trafilatura,
-    pruned,
     trafilatura_author,
     trafilatura_blocks,
 )
@@ -207,23 +207,24 @@ def _generic(
     """trafilatura's main text, or readability's where it is clearly better, then the lead.
     ``remove``: a site rule's selectors, dropped before either extractor reads; the search
     flags: whether to search the page for a date or authors its metadata lacks."""
-    shown = pruned(tree, remove)
-    blocks = clean_blocks(trafilatura_blocks(shown, url), meta.title, furniture)
-    if shown is not tree and word_count(blocks) < _FEW_WORDS:
+    # The page's own date and byline are searched first, on the page as it came: the text
+    # pass below marks the spaces around inline elements.
+    date = htmldate_date(tree, url) if meta.date is None and search_date else ""
+    author = trafilatura_author(tree) if not meta.authors and search_authors else ""
+    marked = mark_dropped(tree, remove)
+    blocks = clean_blocks(trafilatura_blocks(tree, url, prune=marked), meta.title, furniture)
+    if marked and word_count(blocks) < _FEW_WORDS:
         # Some pages render hidden and let a script show the text (YouTube's description).
         unpruned = clean_blocks(trafilatura_blocks(tree, url), meta.title, furniture)
         if word_count(unpruned) > 2 * word_count(blocks):
             blocks = unpruned
     method = "trafilatura"
-    other = second_opinion(shown, blocks)
+    other = second_opinion(tree, blocks)
     if other is not None:
         blocks, method = clean_blocks(other, meta.title, furniture), "readability"
     blocks = recover_lead(tree, blocks, meta.description)
-    # trafilatura's byline and htmldate's date search only for what the page's metadata lacks.
-    date = htmldate_date(tree, url) if meta.date is None and search_date else ""
     result = _from_blocks(blocks, meta, method, date)
-    if not meta.authors and search_authors:
-        author = trafilatura_author(tree)
+    if author:
         result = replace(result, authors=tuple(a.strip() for a in author.split(";") if a.strip()))
     return result
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from copy import deepcopy
 from typing import cast
 
 import trafilatura
@@ -12,6 +11,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from newsdesk.extraction.blocks import drop, text_of
+from newsdesk.extraction.cascade import newsdesk_call
 from newsdesk.models import Block
 from newsdesk.sources.text import squash
 from newsdesk.text import KEPT_SPACE, collapse, letters, rendered_text
@@ -150,24 +150,44 @@ def _hidden_elements(tree: etree._Element) -> list[etree._Element]:
     return [el for el in found if _hidden(el)]
 
 
-def pruned(tree: etree._Element, remove: Iterable[CSSSelector] = ()) -> etree._Element:
-    """The page without what a site rule's ``remove`` selectors match (fact boxes, embedded
-    posts) and without what it hides from readers (``hidden``, ``display:none``): one copy,
-    or the page itself when there is nothing to drop. A hidden element that holds most of the
-    text is kept: some pages hide the whole article until a script shows it."""
-    remove = tuple(remove)
-    if not remove and not _hidden_elements(tree):
-        return tree
-    copy = deepcopy(tree)
+# Marks what the text passes leave out; trafilatura prunes it from its own copy of the page.
+DROP_MARK = "data-newsdesk-drop"
+DROP_XPATH = f"//*[@{DROP_MARK}]"
+
+
+_TEXT_LENGTH = etree.XPath("string-length(.)")
+
+
+def _text_length(element: etree._Element) -> float:
+    return cast(float, _TEXT_LENGTH(element))
+
+
+def mark_dropped(tree: etree._Element, remove: Iterable[CSSSelector] = ()) -> bool:
+    """Mark what a site rule's ``remove`` selectors match (fact boxes, embedded posts) and what
+    the page hides from readers (``hidden``, ``display:none``) with ``DROP_MARK``; True when
+    anything was marked. A hidden element that holds most of the text is kept: some pages hide
+    the whole article until a script shows it. Marking instead of copying the page saves a
+    copy that every page paid for."""
+    marked = False
     for selector in remove:
-        for element in cast(list[etree._Element], selector(copy)):
-            drop(element)
-    body = copy.find("body")
-    total = len(text_of(body)) if body is not None else 0
-    for element in _hidden_elements(copy):
-        if element.getparent() is not None and len(text_of(element)) <= total / 2:
-            drop(element)
-    return copy
+        for element in cast(list[etree._Element], selector(tree)):
+            element.set(DROP_MARK, "")
+            marked = True
+    hidden = _hidden_elements(tree)
+    if hidden:
+        body = tree.find("body")
+        total = _text_length(body) if body is not None else 0.0
+        for element in hidden:
+            if _text_length(element) <= total / 2:
+                element.set(DROP_MARK, "")
+                marked = True
+    return marked
+
+
+def without_dropped(tree: etree._Element) -> None:
+    """Remove the elements ``mark_dropped`` marked from ``tree`` (a copy of the page)."""
+    for element in cast(list[etree._Element], tree.xpath(DROP_XPATH)):
+        drop(element)
 
 
 # Inline elements whose surrounding spaces trafilatura may trim while it rebuilds paragraphs.
@@ -203,17 +223,30 @@ def keep_inline_spaces(tree: etree._Element) -> None:
                 parent.text = _protect(parent.text)
 
 
-def trafilatura_blocks(tree: etree._Element, url: str = "") -> list[Block]:
-    """Main text of a page's tree (left untouched) as blocks, by trafilatura (empty list when
-    it finds nothing).
+def trafilatura_blocks(tree: etree._Element, url: str = "", *, prune: bool = False) -> list[Block]:
+    """Main text of a page's tree as blocks, by trafilatura (empty list when it finds
+    nothing); ``prune``: without what ``mark_dropped`` marked. The spaces around inline
+    elements in ``tree`` become ``KEPT_SPACE``.
 
     trafilatura's own tree is read directly, after the clean-up its XML output applies:
     serialising that XML and parsing it back cost about a tenth of the extraction."""
     from trafilatura.xml import remove_empty_elements, strip_double_tags
 
     keep_inline_spaces(tree)
-    document = trafilatura.bare_extraction(
+    with newsdesk_call():
+        document = _bare_extraction(tree, url, DROP_XPATH if prune else None)
+    body = getattr(document, "body", None)
+    if body is None:
+        return []
+    strip_double_tags(body)
+    remove_empty_elements(body)
+    return _blocks(body)
+
+
+def _bare_extraction(tree: etree._Element, url: str, prune: str | None) -> object:
+    return trafilatura.bare_extraction(
         tree,
+        prune_xpath=prune,
         url=url or None,
         with_metadata=False,
         include_comments=False,
@@ -223,9 +256,3 @@ def trafilatura_blocks(tree: etree._Element, url: str = "") -> list[Block]:
         include_links=True,  # to tell link lists ("related stories") from prose
         deduplicate=False,
     )
-    body = getattr(document, "body", None)
-    if body is None:
-        return []
-    strip_double_tags(body)
-    remove_empty_elements(body)
-    return _blocks(body)

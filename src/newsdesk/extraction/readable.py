@@ -17,6 +17,7 @@ from copy import deepcopy
 import lxml.html
 
 from newsdesk.extraction.blocks import collect_blocks
+from newsdesk.extraction.generic import without_dropped
 from newsdesk.models import Block, word_count
 
 SHORT_WORDS = 400
@@ -38,6 +39,7 @@ def readability_blocks(tree: lxml.html.HtmlElement) -> list[Block]:
     from readability import Document
 
     source = deepcopy(tree)
+    without_dropped(source)
     # Only the text is kept, so link targets are dead weight: readability's cleaner and its
     # link resolution walk every one of them (a quarter of its time).
     lxml.etree.strip_attributes(source, *_LINK_ATTRIBUTES)
