@@ -31,9 +31,9 @@ def test_long_texts_skip_the_comparison_only_inside_newsdesk() -> None:
     calls: list[int] = []
     real = external.try_readability
 
-    def counting(tree: Any) -> Any:
+    def counting(htmlinput: Any) -> Any:
         calls.append(1)
-        return real(tree)
+        return real(htmlinput)
 
     external.try_readability = counting
     try:
