@@ -4,7 +4,7 @@ among the page's sources, dates taken from the most specific published (never up
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import lxml.html
 
@@ -161,11 +161,3 @@ def test_a_zoneless_time_is_completed_by_a_zoned_source_with_the_same_wall_clock
         head='<meta property="article:published_time" content="2024-04-25T14:07:00+02:00">',
     )
     assert _meta(html).date == datetime(2024, 4, 25, 14, 7, tzinfo=_CEST)
-
-
-def test_a_microdata_published_date_in_a_value_attribute_counts() -> None:
-    html = _page(
-        head='<meta itemprop="datePublished" value="2016-12-20T12:44:32Z">',
-        body='<time datetime="2016-12-20T13:00:00Z">1:00 PM</time>',
-    )
-    assert _meta(html).date == datetime(2016, 12, 20, 12, 44, 32, tzinfo=UTC)

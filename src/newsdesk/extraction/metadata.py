@@ -149,7 +149,7 @@ def _meta(tree: etree._Element) -> dict[str, str]:
     found: dict[str, str] = {}
     for meta in tree.iterfind(".//meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
-        content = meta.get("content") or meta.get("value")  # microdata writes value=
+        content = meta.get("content")
         if key and content and key not in found:
             found[key] = content.strip()
     return found
