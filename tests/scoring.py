@@ -210,10 +210,9 @@ _SPACED_PUNCTUATION = re.compile(r"(\w+)\s+([,.;:!?)])")
 
 def page_text(case: Case) -> str:
     """The page's text as inline markup renders it (tags removed, nothing inserted)."""
-    try:
-        root = lxml.html.document_fromstring(case.html.encode("utf-8", "replace"))
-    except (etree.ParserError, ValueError):
-        return ""
+    from newsdesk.extraction import parse_html  # the str as decoded, never re-guessed
+
+    root = parse_html(case.html)
     etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
     return " ".join(text_of(root).split())
 

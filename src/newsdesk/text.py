@@ -128,7 +128,7 @@ def rendered_text(
     """The text inside ``node`` on one line, as a browser shows it.
 
     Args:
-        node: the element (its own tail is not part of it).
+        node: the element (its own tail is not part of it; it is rendered whatever its tag).
         blocks: tags whose content is set apart from the text around it.
         breaks: tags that break the line (``<br>``).
         skip: tags whose content is never shown.
@@ -138,7 +138,9 @@ def rendered_text(
 
     def walk(element: etree._Element) -> None:
         tag = _tag(element)
-        if not tag or tag in skip or (keep is not None and not keep(element)):
+        if element is not node and (
+            not tag or tag in skip or (keep is not None and not keep(element))
+        ):
             return
         if tag in breaks:
             parts.append(_BREAK)

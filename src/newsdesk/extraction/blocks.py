@@ -86,6 +86,7 @@ _CONTAINERS = frozenset(
 
 _BLOCKS = HTML_BLOCKS | _LEAF.keys() | _CONTAINERS
 _INLINE_SKIP = SKIP_TAGS - {"img"}
+_SEPARATING = tuple(_BLOCKS | _INLINE_SKIP | {"br"})
 
 
 def _tag(node: etree._Element) -> str:
@@ -115,6 +116,9 @@ def drop(node: etree._Element) -> None:
 def inline_text(node: etree._Element) -> str:
     """The visible text inside ``node`` on one line, as a browser renders it: inline markup
     joined verbatim, blocks and ``<br>`` set apart (see ``newsdesk.text``)."""
+    if next(node.iterdescendants(*_SEPARATING), None) is None:
+        # Inline markup only (most paragraphs and links): the text nodes join verbatim.
+        return collapse(text_of(node))
     return rendered_text(node, blocks=_BLOCKS, skip=_INLINE_SKIP)
 
 

@@ -23,7 +23,13 @@ _TRAFILATURA_BLOCKS = frozenset(
 )
 
 
+_SEPARATING = (*_TRAFILATURA_BLOCKS, "lb")
+
+
 def _text(element: etree._Element) -> str:
+    if next(element.iterdescendants(*_SEPARATING), None) is None:
+        # Inline markup only (most paragraphs): the text nodes join verbatim.
+        return collapse(text_of(element))
     return rendered_text(element, blocks=_TRAFILATURA_BLOCKS, breaks=("lb",), skip=())
 
 
