@@ -54,3 +54,11 @@ def test_a_dated_byline_is_left_out_but_a_plain_one_stays() -> None:
     assert "Jane Roe" not in dated
     plain = _text(_page(before="<p>By Jane Roe and John Doe</p>"))
     assert plain.startswith("By Jane Roe and John Doe")
+
+
+def test_the_authors_biography_below_the_text_is_left_out() -> None:
+    bio = "<p>Jane Roe is a reporter for the Example Herald covering local government.</p>"
+    text = _text(_page(after=bio, author="Jane Roe"))
+    assert "is a reporter" not in text
+    kept = _text(_page(after="<p>The mayor is a former reporter who covered the river.</p>"))
+    assert "former reporter" in kept

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from newsdesk.extraction.furniture import Furniture, furniture_kind
+from newsdesk.extraction.furniture import Furniture, fold, furniture_kind
 from newsdesk.models import Block
 from newsdesk.text import letters
 
@@ -31,7 +31,8 @@ _SHORT_PREFIX = re.compile(
     r"|read next|up next|watch:|lesedauer|lesezeit|reading time|get in touch with"
     r"|join (our|the) (commenting|conversation|discussion)|story continues below"
     r"|advertisement|anzeige|hace \d+ (horas?|minutos?)|hace una hora|kilde:|quelle:"
-    r"|mehr zum thema|auch interessant|das könnte sie auch interessieren|lesen sie auch"
+    r"|mehr zum thema|auch interessant|das könnte (sie|dich|euch) auch interessieren"
+    r"|das thema könnte (sie|dich|euch) auch interessieren|lesen sie auch"
     r"|weiterlesen|zum thema|more from|recommended stories|you may also like|most read"
     r"|click here|tap here|follow us|join us on|get the latest|download (our|the) app"
     r"|we use cookies|this (web)?site uses cookies|by (clicking|continuing|using) (this|our)"
@@ -125,6 +126,31 @@ def _ends_article(block: Block, index: int, total: int) -> bool:
     return block.kind == "h" or not text[:1].isdigit()
 
 
+# "Jane Roe is a reporter at ...", "Korrespondent Ulrich Exner ist bei WELT ...": the author's
+# biography, which pages put below the text.
+_AUTHOR_BIO = re.compile(
+    r"^(\w+ )?([A-ZÀ-ÞĀ-Ž][\w'’.-]+ ){2,3}(is|was|ist|war|est|es|è|jest) (an? |the |ein |eine |"
+    r"der |die |un |une |el |la |il )?.{0,80}?\b(reporter|editor|writer|correspondent|journalist"
+    r"|author|columnist|contributor|producer|professor|redakteur|korrespondent|autor|journalist"
+    r"|volontär|rédact|journaliste|periodista|redactor|giornalista|dziennikarz|head of)",
+    re.IGNORECASE,
+)
+_BIO_MAX_WORDS = 60
+_BIO_FROM_END = 3  # only among the last blocks
+
+
+def _author_bio(block: Block, index: int, total: int, furniture: Furniture | None) -> bool:
+    if index < total - _BIO_FROM_END or block.kind == "h":
+        return False
+    text = _normal(block.text)
+    if len(text.split()) > _BIO_MAX_WORDS or not _AUTHOR_BIO.match(text):
+        return False
+    # Where the page names its authors, a biography names one of them.
+    return furniture is None or not furniture.authors or any(
+        name in fold(text) for name in furniture.authors
+    )
+
+
 def _fold(text: str) -> str:
     return re.sub(r"\W+", " ", _normal(text).casefold()).strip()
 
@@ -180,6 +206,8 @@ def clean_blocks(
     for index, block in enumerate(blocks):
         if _ends_article(block, index, len(blocks)):
             break
+        if _author_bio(block, index, len(blocks), furniture):
+            continue
         if block.kind == "li" and in_furniture_list:
             continue
         in_furniture_list = False
