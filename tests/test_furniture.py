@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import newsdesk
 
-_PARAGRAPH = (
+_PARAGRAPHS = [
     "<p>The regional council approved the new flood barrier on Thursday after a long debate, "
     "with members saying the river had burst its banks three times in the past ten years and "
-    "that the town could not wait for another winter of damage to homes and shops.</p>"
-)
+    "that the town could not wait for another winter of damage to homes and shops.</p>",
+    "<p>Work on the first section is due to start in the spring, once the contractors have "
+    "surveyed the old walls along the quay and the footbridge near the railway station.</p>",
+    "<p>Residents who lost their homes in the last flood welcomed the vote, though several "
+    "asked why the council had taken so long to find the money for the project.</p>",
+    "<p>The barrier will cost about forty million euros, most of it paid by the national "
+    "government, and should protect some three thousand homes when it is finished.</p>",
+]
 _CAPTION = "Workers inspect the old river wall in the town centre on Monday"
 
 
@@ -17,7 +23,8 @@ def _page(before: str = "", inside: str = "", after: str = "", author: str = "")
     meta = f'<meta name="author" content="{author}">' if author else ""
     return (
         f"<html><head><title>Barrier approved</title>{meta}</head><body><main><article>"
-        f"<h1>Barrier approved</h1>{before}{_PARAGRAPH * 2}{inside}{_PARAGRAPH * 2}{after}"
+        f"<h1>Barrier approved</h1>{before}{''.join(_PARAGRAPHS[:2])}{inside}"
+        f"{''.join(_PARAGRAPHS[2:])}{after}"
         "</article></main></body></html>"
     )
 
@@ -60,5 +67,6 @@ def test_the_authors_biography_below_the_text_is_left_out() -> None:
     bio = "<p>Jane Roe is a reporter for the Example Herald covering local government.</p>"
     text = _text(_page(after=bio, author="Jane Roe"))
     assert "is a reporter" not in text
-    kept = _text(_page(after="<p>The mayor is a former reporter who covered the river.</p>"))
+    last = "<p>The mayor is a former reporter who covered the river for the local paper.</p>"
+    kept = _text(_page(after=last))
     assert "former reporter" in kept

@@ -129,11 +129,10 @@ def _ends_article(block: Block, index: int, total: int) -> bool:
 # "Jane Roe is a reporter at ...", "Korrespondent Ulrich Exner ist bei WELT ...": the author's
 # biography, which pages put below the text.
 _AUTHOR_BIO = re.compile(
-    r"^(\w+ )?([A-ZÀ-ÞĀ-Ž][\w'’.-]+ ){2,3}(is|was|ist|war|est|es|è|jest) (an? |the |ein |eine |"
-    r"der |die |un |une |el |la |il )?.{0,80}?\b(reporter|editor|writer|correspondent|journalist"
-    r"|author|columnist|contributor|producer|professor|redakteur|korrespondent|autor|journalist"
-    r"|volontär|rédact|journaliste|periodista|redactor|giornalista|dziennikarz|head of)",
-    re.IGNORECASE,
+    r"^(\w+ )?([A-ZÀ-ÞĀ-Ž][\w'’.-]+ ){2,3}(?i:(is|was|ist|war|est|es|è|jest) (an? |the |ein |"
+    r"eine |der |die |un |une |el |la |il )?.{0,80}?\b(reporter|editor|writer|correspondent"
+    r"|journalist|author|columnist|contributor|producer|professor|redakteur|korrespondent|autor"
+    r"|volontär|rédact|journaliste|periodista|redactor|giornalista|dziennikarz|head of))"
 )
 _BIO_MAX_WORDS = 60
 _BIO_FROM_END = 3  # only among the last blocks
