@@ -70,3 +70,17 @@ def test_the_authors_biography_below_the_text_is_left_out() -> None:
     last = "<p>The mayor is a former reporter who covered the river for the local paper.</p>"
     kept = _text(_page(after=last))
     assert "former reporter" in kept
+
+
+def test_a_page_that_is_only_links_is_its_own_text() -> None:
+    items = "".join(
+        f'<li><p><a href="https://news.example.org/{n}">Headline number {n} about the '
+        f'budget vote</a></p><p>via Example <a href="https://ex.example/{n}">'
+        f"https://ex.example/{n}</a></p></li>"
+        for n in range(6)
+    )
+    page = (
+        f"<html><body><article><h1>Links of the week</h1><ul>{items}</ul></article></body></html>"
+    )
+    text = _text(page)
+    assert "Headline number 0 about the budget vote" in text

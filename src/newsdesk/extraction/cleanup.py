@@ -198,7 +198,9 @@ def clean_blocks(
     pages and bylines."""
     blocks = _drop_gallery(blocks)
     prose = [i for i, b in enumerate(blocks) if b.kind != "h" and letters(b.text) >= _PROSE]
-    first_prose, last_prose = (prose[0], prose[-1]) if prose else (len(blocks), -1)
+    # Without a paragraph of prose there are no edges to trim: a page of short items (a link
+    # blog, a list) is its own text.
+    first_prose, last_prose = (prose[0], prose[-1]) if prose else (0, len(blocks))
     kept: list[Block] = []
     seen: set[str] = set()
     in_furniture_list = False  # the items under a "Related articles" or "Most read" heading

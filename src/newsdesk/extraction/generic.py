@@ -12,10 +12,11 @@ from lxml.cssselect import CSSSelector
 
 from newsdesk.extraction.blocks import drop, text_of
 from newsdesk.extraction.cascade import newsdesk_call
-from newsdesk.models import Block
+from newsdesk.models import Block, word_count
 from newsdesk.sources.text import squash
 from newsdesk.text import KEPT_SPACE, collapse, letters, rendered_text
 
+_FEW_WORDS = 25
 # trafilatura's output vocabulary: these set their text apart; ``hi``, ``ref`` and ``del``
 # are inline and joined verbatim, ``lb`` is a line break.
 _TRAFILATURA_BLOCKS = frozenset(
@@ -56,18 +57,18 @@ def _teaser_list(element: etree._Element) -> bool:
     return True
 
 
-def _blocks(main: etree._Element) -> list[Block]:
+def _blocks(main: etree._Element, *, teasers: bool = False) -> list[Block]:
     blocks: list[Block] = []
     if main.text and main.text.strip():
         blocks.append(Block("p", collapse(main.text)))
     for element in main:
-        _element_blocks(element, blocks)
+        _element_blocks(element, blocks, teasers)
         if element.tail and element.tail.strip():  # loose text between blocks
             blocks.append(Block("p", collapse(element.tail)))
     return blocks
 
 
-def _element_blocks(element: etree._Element, blocks: list[Block]) -> None:
+def _element_blocks(element: etree._Element, blocks: list[Block], teasers: bool) -> None:
     tag = element.tag
     if tag == "p":
         text = _text(element)
@@ -78,7 +79,7 @@ def _element_blocks(element: etree._Element, blocks: list[Block]) -> None:
         if text:
             blocks.append(Block("h", text))
     elif tag == "list":
-        if _teaser_list(element):
+        if not teasers and _teaser_list(element):
             return
         blocks.extend(
             Block("li", t)
@@ -246,7 +247,13 @@ def trafilatura_blocks(tree: etree._Element, url: str = "", *, prune: bool = Fal
         return []
     strip_double_tags(body)
     remove_empty_elements(body)
-    return _blocks(body)
+    blocks = _blocks(body)
+    if word_count(blocks) < _FEW_WORDS:
+        # A page that is only a list of links (a link blog, an index) is its own text.
+        with_lists = _blocks(body, teasers=True)
+        if word_count(with_lists) > word_count(blocks):
+            return with_lists
+    return blocks
 
 
 def _bare_extraction(tree: etree._Element, url: str, prune: str | None) -> object:
