@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from newsdesk.extraction.furniture import Furniture, fold, furniture_kind
+from newsdesk.extraction.furniture import Furniture, fold, is_byline, marked_as
 from newsdesk.models import Block
 from newsdesk.text import letters
 
@@ -145,8 +145,10 @@ def _author_bio(block: Block, index: int, total: int, furniture: Furniture | Non
     if len(text.split()) > _BIO_MAX_WORDS or not _AUTHOR_BIO.match(text):
         return False
     # Where the page names its authors, a biography names one of them.
-    return furniture is None or not furniture.authors or any(
-        name in fold(text) for name in furniture.authors
+    return (
+        furniture is None
+        or not furniture.authors
+        or any(name in fold(text) for name in furniture.authors)
     )
 
 
@@ -215,14 +217,20 @@ def clean_blocks(
         if is_boilerplate(block.text):
             in_furniture_list = block.kind == "h" or len(block.text.split()) <= 4
             continue
-        kind = furniture_kind(block, furniture) if furniture is not None else None
-        at_edge = index < first_prose or index > last_prose
-        if kind == "byline" or (kind is not None and at_edge):
+        if furniture is not None and is_byline(block, furniture):
             continue
+        at_edge = index < first_prose or index > last_prose
         key = _normal(block.text).casefold()
+        words = len(block.text.split())
+        repeated = key in seen
+        # The page is read for captions and links only where they would count.
+        if furniture is not None and (at_edge or (repeated and words > 25)):
+            kind = marked_as(block, furniture)
+            if kind is not None and (at_edge or kind == "caption"):
+                continue
         # A short block seen before is a pull quote or a repeated caption; long paragraphs
         # that repeat are left alone (they are rare, and dropping one loses text).
-        if key in seen and (3 < len(block.text.split()) <= 25 or kind == "caption"):
+        if repeated and 3 < words <= 25:
             continue
         seen.add(key)
         kept.append(block)

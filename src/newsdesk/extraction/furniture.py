@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from typing import cast
 
 from lxml import etree
@@ -81,13 +80,36 @@ def fold(text: str) -> str:
     return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
 
 
-@dataclass(frozen=True, slots=True)
 class Furniture:
-    """Texts the page marks as captions or as links elsewhere, folded; the author names."""
+    """The page's captions and links elsewhere (folded texts, collected on first use: most
+    pages never need them), and the author names."""
 
-    captions: frozenset[str] = frozenset()
-    links: frozenset[str] = frozenset()
-    authors: tuple[str, ...] = ()
+    def __init__(self, tree: etree._Element | None = None, authors: tuple[str, ...] = ()) -> None:
+        self._tree = tree
+        self._marked: tuple[frozenset[str], frozenset[str]] | None = None
+        self.authors = tuple(n for n in (fold(a) for a in authors) if n)
+
+    @property
+    def captions(self) -> frozenset[str]:
+        """Folded texts of figcaptions, image alt/title texts and caption-classed elements."""
+        return self._collect()[0]
+
+    @property
+    def links(self) -> frozenset[str]:
+        """Folded texts of links to other pages (four words or more)."""
+        return self._collect()[1]
+
+    def _collect(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self._marked is None:
+            self._marked = (
+                _collect(self._tree)
+                if self._tree is not None
+                else (
+                    frozenset(),
+                    frozenset(),
+                )
+            )
+        return self._marked
 
 
 _CAPTION_XPATH = etree.XPath(
@@ -103,7 +125,11 @@ def _add(found: set[str], text: str, most: int) -> None:
 
 
 def page_furniture(tree: etree._Element, authors: tuple[str, ...] = ()) -> Furniture:
-    """Collect the page's captions, its links to other pages, and the author names."""
+    """The page's furniture: captions and links are collected from ``tree`` on first use."""
+    return Furniture(tree, authors)
+
+
+def _collect(tree: etree._Element) -> tuple[frozenset[str], frozenset[str]]:
     captions: set[str] = set()
     links: set[str] = set()
     for element in cast(list[etree._Element], _CAPTION_XPATH(tree)):
@@ -118,8 +144,7 @@ def page_furniture(tree: etree._Element, authors: tuple[str, ...] = ()) -> Furni
             text = text_of(anchor)
             if text.count(" ") >= _MIN_WORDS - 1:  # cheap test before the real one
                 _add(links, inline_text(anchor), _MAX_LINK_WORDS)
-    names = tuple(n for n in (fold(a) for a in authors) if n)
-    return Furniture(frozenset(captions), frozenset(links), names)
+    return frozenset(captions), frozenset(links)
 
 
 def _byline(text: str, authors: tuple[str, ...]) -> bool:
@@ -140,14 +165,19 @@ def _byline(text: str, authors: tuple[str, ...]) -> bool:
     return all(_NAME.match(w.strip(",;")) or _DATE_WORD.search(w) for w in rest)
 
 
-def furniture_kind(block: Block, furniture: Furniture) -> str | None:
-    """``"caption"``, ``"link"`` or ``"byline"`` when the block's whole text is what the page
-    marks as such, else None."""
+def is_byline(block: Block, furniture: Furniture) -> bool:
+    """A short line of author names with a date or time (needs no look at the page)."""
+    return block.kind != "pre" and _byline(block.text, furniture.authors)
+
+
+def marked_as(block: Block, furniture: Furniture) -> str | None:
+    """``"caption"`` or ``"link"`` when the block's whole text is what the page marks as
+    such, else None."""
     if block.kind == "pre":
         return None
     folded = fold(block.text)
+    if not _MIN_WORDS <= folded.count(" ") + 1 <= _MAX_CAPTION_WORDS:
+        return None
     if folded in furniture.captions:
         return "caption"
-    if folded in furniture.links:
-        return "link"
-    return "byline" if _byline(block.text, furniture.authors) else None
+    return "link" if folded in furniture.links else None
