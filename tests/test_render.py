@@ -121,3 +121,14 @@ def test_cjk_paragraph_of_links_is_prose() -> None:
     tree = lxml.html.fragment_fromstring(paragraph)
     assert [b.text for b in collect_blocks(tree, drop_link_only=True)]
     assert "地名0、地名1、" in newsdesk.extract(page, "https://news.example.jp/a").text
+
+
+def test_text_size_counts_words_the_same_in_every_script() -> None:
+    from newsdesk.extraction.blocks import text_size
+    from newsdesk.models import Block
+
+    english = [Block("p", "The council approved the barrier on Thursday. " * 5)]
+    japanese = [Block("p", "気象庁は十三日、津波注意報を出したと発表した。" * 5)]
+    assert text_size(english) == 35
+    # 105 letters without a space: about 35 words, not one (a rule's body is no fragment).
+    assert 30 <= text_size(japanese) <= 40

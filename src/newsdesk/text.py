@@ -15,7 +15,7 @@ text stays character for character the page's. Only byte-order marks are dropped
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 
 from lxml import etree
 
@@ -123,7 +123,6 @@ def rendered_text(
     blocks: Collection[str] = HTML_BLOCKS,
     breaks: Collection[str] = HTML_BREAKS,
     skip: Collection[str] = NOT_RENDERED,
-    keep: Callable[[etree._Element], bool] | None = None,
 ) -> str:
     """The text inside ``node`` on one line, as a browser shows it.
 
@@ -132,15 +131,12 @@ def rendered_text(
         blocks: tags whose content is set apart from the text around it.
         breaks: tags that break the line (``<br>``).
         skip: tags whose content is never shown.
-        keep: when given, elements it rejects are left out with their content.
     """
     parts: list[str] = []
 
     def walk(element: etree._Element) -> None:
         tag = _tag(element)
-        if element is not node and (
-            not tag or tag in skip or (keep is not None and not keep(element))
-        ):
+        if element is not node and (not tag or tag in skip):
             return
         if tag in breaks:
             parts.append(_BREAK)

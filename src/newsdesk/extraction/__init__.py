@@ -19,7 +19,7 @@ import lxml.html
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsdesk.extraction.blocks import collect_blocks, drop, inline_text
+from newsdesk.extraction.blocks import collect_blocks, drop, inline_text, text_size
 from newsdesk.extraction.cleanup import clean_blocks
 from newsdesk.extraction.furniture import Furniture, page_furniture
 from newsdesk.extraction.generic import (
@@ -32,12 +32,12 @@ from newsdesk.extraction.generic import (
 from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
 from newsdesk.extraction.readable import second_opinion
 from newsdesk.extraction.rules import SiteRule, rule_for
-from newsdesk.models import Block, Extracted, word_count
+from newsdesk.models import Block, Extracted
 from newsdesk.sources.dates import has_time, parse_date
 
 __all__ = ["extract", "extracted_json", "parse_html"]
 
-_FEW_WORDS = 25  # under this, a text is a fragment: a rule that broke, a page hidden at load
+FEW_WORDS = 25  # under this, a text is a fragment: a rule that broke, a page hidden at load
 
 
 def parse_html(html: str) -> etree._Element:
@@ -157,7 +157,7 @@ def extract(
         # byline, as the reference post does): only boilerplate is taken out of it.
         blocks = clean_blocks(_rule_blocks(rule, tree), rule.headline(tree) or meta.title)
         result = _from_blocks(blocks, meta, f"rule:{rule.name}")
-        if result.word_count < _FEW_WORDS:
+        if text_size(result.blocks) < FEW_WORDS:
             result = None
     if result is None:
         remove = rule.remove if rule is not None else ()
@@ -213,10 +213,10 @@ def _generic(
     author = trafilatura_author(tree) if not meta.authors and search_authors else ""
     marked = mark_dropped(tree, remove)
     blocks = clean_blocks(trafilatura_blocks(tree, url, prune=marked), meta.title, furniture)
-    if marked and word_count(blocks) < _FEW_WORDS:
+    if marked and text_size(blocks) < FEW_WORDS:
         # Some pages render hidden and let a script show the text (YouTube's description).
         unpruned = clean_blocks(trafilatura_blocks(tree, url), meta.title, furniture)
-        if word_count(unpruned) > 2 * word_count(blocks):
+        if text_size(unpruned) > 2 * text_size(blocks):
             blocks = unpruned
     method = "trafilatura"
     other = second_opinion(tree, blocks)

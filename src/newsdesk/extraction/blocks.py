@@ -122,6 +122,22 @@ def inline_text(node: etree._Element) -> str:
     return rendered_text(node, blocks=_BLOCKS, skip=_INLINE_SKIP)
 
 
+_LETTERS_PER_SPACE = 20  # more than this, and the script puts no spaces between words
+_LETTERS_PER_WORD = 3  # in Chinese and Japanese, roughly
+
+
+def spaced(text: str) -> bool:
+    """Whether ``text`` separates its words with spaces (Chinese and Japanese do not)."""
+    return letters(text) <= _LETTERS_PER_SPACE * (text.count(" ") + 1)
+
+
+def text_size(blocks: Iterable[Block]) -> int:
+    """The length of ``blocks`` in words, the same in every script: whitespace-separated
+    words, or letters / 3 where the script puts no spaces between words."""
+    text = " ".join(block.text for block in blocks)
+    return len(text.split()) if spaced(text) else letters(text) // _LETTERS_PER_WORD
+
+
 def _link_only(node: etree._Element) -> bool:
     """True when all the text of a short ``node`` is link text (a "related story" line)."""
     text = inline_text(node)

@@ -10,9 +10,9 @@ import trafilatura
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsdesk.extraction.blocks import drop, text_of
+from newsdesk.extraction.blocks import drop, text_of, text_size
 from newsdesk.extraction.cascade import newsdesk_call
-from newsdesk.models import Block, word_count
+from newsdesk.models import Block
 from newsdesk.sources.text import squash
 from newsdesk.text import KEPT_SPACE, collapse, letters, rendered_text
 
@@ -248,10 +248,10 @@ def trafilatura_blocks(tree: etree._Element, url: str = "", *, prune: bool = Fal
     strip_double_tags(body)
     remove_empty_elements(body)
     blocks = _blocks(body)
-    if word_count(blocks) < _FEW_WORDS:
+    if text_size(blocks) < _FEW_WORDS:
         # A page that is only a list of links (a link blog, an index) is its own text.
         with_lists = _blocks(body, teasers=True)
-        if word_count(with_lists) > word_count(blocks):
+        if text_size(with_lists) > text_size(blocks):
             return with_lists
     return blocks
 
