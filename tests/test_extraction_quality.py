@@ -36,8 +36,11 @@ def test_extraction_stays_above_its_floors(name: str) -> None:
         "recall": score.r,
         "title": score.rate(score.titles) or 0.0,
         "date": score.rate(score.dates) or 0.0,
+        "verbatim": score.verbatim or 0.0,
     }
     for key, floor in floors.items():
         if key in measured:
             assert measured[key] >= floor, f"{name} {key} {measured[key]:.3f} < floor {floor}"
     assert score.empty <= floors.get("max_empty", 0)
+    # Spaces before punctuation that the page does not have ("he said ."): none.
+    assert score.extra_spaces <= floors.get("max_extra_spaces", 0), score.extra_spaces
