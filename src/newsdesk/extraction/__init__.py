@@ -2,8 +2,10 @@
 
 ``extract(html, url)`` tries a per-site rule's body first (``sites/*.toml``), else trafilatura
 on the page without what the rule removes and what the page hides, with readability-lxml as a
-second opinion on short texts; then it cleans out boilerplate, puts back a missing standfirst,
-and applies the rule's metadata. It is the function behind ``newsdesk extract``.
+second opinion on short texts; then it cleans out boilerplate and what the page marks as
+captions, links elsewhere and bylines (``furniture``), puts back a missing standfirst, and
+applies the rule's metadata. Text is assembled as a browser renders it (``newsdesk.text``). It
+is the function behind ``newsdesk extract``.
 """
 
 from __future__ import annotations

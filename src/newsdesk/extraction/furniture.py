@@ -7,8 +7,9 @@ whose class names a caption or credit, an ``<a>`` to another page, the author's 
 
 Measured on ../shared/corpus, the truths disagree on captions and linked headlines inside the
 text (readability's keeps figure captions, some publishers' parsers keep "related" headlines
-between paragraphs), and agree on them above and below it; ``clean_blocks`` drops bylines
-anywhere, captions where they repeat or sit at the edges, linked headlines at the edges.
+between paragraphs), and agree on them above and below it; ``clean_blocks`` drops dated
+bylines anywhere, captions where they repeat or sit at the edges, linked headlines at the
+edges.
 """
 
 from __future__ import annotations
