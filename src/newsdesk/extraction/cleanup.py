@@ -100,8 +100,13 @@ def _normal(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+_LONG = 800  # characters: past this only a disclaimer's opening can mark a block (60 words max)
+
+
 def is_boilerplate(text: str) -> bool:
     """True for a block that is furniture, not article text."""
+    if len(text) > _LONG:
+        return bool(_DISCLAIMER.match(_normal(text[:200])))
     text = _normal(text)
     if not text:
         return True
