@@ -103,13 +103,13 @@ def collapse(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-_LETTER = re.compile(r"\w")
+_NOT_LETTER = re.compile(r"\W+")
 
 
 def letters(text: str) -> int:
     """How many letters and digits ``text`` has: a length that means the same in every script
     (word counts by spaces do not: Chinese and Japanese put none between words)."""
-    return len(_LETTER.findall(text))
+    return len(_NOT_LETTER.sub("", text))
 
 
 def _tag(node: etree._Element) -> str:
