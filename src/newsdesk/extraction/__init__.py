@@ -21,7 +21,7 @@ import lxml.html
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsdesk.extraction.blocks import collect_blocks, drop, inline_text, text_size
+from newsdesk.extraction.blocks import FEW_WORDS, collect_blocks, drop, inline_text, text_size
 from newsdesk.extraction.cleanup import clean_blocks
 from newsdesk.extraction.furniture import Furniture, page_furniture
 from newsdesk.extraction.generic import (
@@ -38,8 +38,6 @@ from newsdesk.models import Block, Extracted
 from newsdesk.sources.dates import has_time, parse_date
 
 __all__ = ["extract", "extracted_json", "parse_html"]
-
-FEW_WORDS = 25  # under this, a text is a fragment: a rule that broke, a page hidden at load
 
 
 def parse_html(html: str) -> etree._Element:

@@ -122,6 +122,7 @@ def inline_text(node: etree._Element) -> str:
     return rendered_text(node, blocks=_BLOCKS, skip=_INLINE_SKIP)
 
 
+FEW_WORDS = 25  # under this, a text is a fragment: a rule that broke, a page hidden at load
 _LETTERS_PER_SPACE = 20  # more than this, and the script puts no spaces between words
 _LETTERS_PER_WORD = 3  # in Chinese and Japanese, roughly
 

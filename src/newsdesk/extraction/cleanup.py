@@ -157,12 +157,8 @@ def _author_bio(block: Block, index: int, total: int, furniture: Furniture | Non
     )
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"\W+", " ", _normal(text).casefold()).strip()
-
-
 def _same(a: str, b: str) -> bool:
-    return bool(a) and _fold(a) == _fold(b)
+    return bool(a) and fold(a) == fold(b)
 
 
 def _words(text: str) -> list[str]:

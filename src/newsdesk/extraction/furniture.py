@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cached_property
 from typing import cast
 
 from lxml import etree
@@ -85,32 +86,23 @@ class Furniture:
     """The page's captions and links elsewhere (folded texts, collected on first use: most
     pages never need them), and the author names."""
 
-    def __init__(self, tree: etree._Element | None = None, authors: tuple[str, ...] = ()) -> None:
+    def __init__(self, tree: etree._Element, authors: tuple[str, ...] = ()) -> None:
         self._tree = tree
-        self._marked: tuple[frozenset[str], frozenset[str]] | None = None
         self.authors = tuple(n for n in (fold(a) for a in authors) if n)
+
+    @cached_property
+    def _marked(self) -> tuple[frozenset[str], frozenset[str]]:
+        return _collect(self._tree)
 
     @property
     def captions(self) -> frozenset[str]:
         """Folded texts of figcaptions, image alt/title texts and caption-classed elements."""
-        return self._collect()[0]
+        return self._marked[0]
 
     @property
     def links(self) -> frozenset[str]:
         """Folded texts of links to other pages (four words or more)."""
-        return self._collect()[1]
-
-    def _collect(self) -> tuple[frozenset[str], frozenset[str]]:
-        if self._marked is None:
-            self._marked = (
-                _collect(self._tree)
-                if self._tree is not None
-                else (
-                    frozenset(),
-                    frozenset(),
-                )
-            )
-        return self._marked
+        return self._marked[1]
 
 
 _CAPTION_XPATH = etree.XPath(

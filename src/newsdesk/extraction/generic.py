@@ -10,13 +10,12 @@ import trafilatura
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsdesk.extraction.blocks import drop, text_of, text_size
+from newsdesk.extraction.blocks import FEW_WORDS, drop, text_of, text_size
 from newsdesk.extraction.cascade import newsdesk_call
 from newsdesk.models import Block
 from newsdesk.sources.text import squash
 from newsdesk.text import KEPT_SPACE, collapse, letters, rendered_text
 
-_FEW_WORDS = 25
 # trafilatura's output vocabulary: these set their text apart; ``hi``, ``ref`` and ``del``
 # are inline and joined verbatim, ``lb`` is a line break.
 _TRAFILATURA_BLOCKS = frozenset(
@@ -248,7 +247,7 @@ def trafilatura_blocks(tree: etree._Element, url: str = "", *, prune: bool = Fal
     strip_double_tags(body)
     remove_empty_elements(body)
     blocks = _blocks(body)
-    if text_size(blocks) < _FEW_WORDS:
+    if text_size(blocks) < FEW_WORDS:
         # A page that is only a list of links (a link blog, an index) is its own text.
         with_lists = _blocks(body, teasers=True)
         if text_size(with_lists) > text_size(blocks):

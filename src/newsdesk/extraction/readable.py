@@ -29,11 +29,11 @@ AGREEMENT = 0.6
 logging.getLogger("readability").setLevel(logging.CRITICAL)  # it logs tracebacks for odd pages
 
 
-def _shingles(text: str, by_words: bool) -> Counter[tuple[str, ...]] | Counter[str]:
+def _shingles(text: str, by_words: bool) -> Counter[str]:
     """Four-word shingles, or six-letter ones for scripts without spaces."""
     words = re.findall(r"\w+", text.casefold())
     if by_words:
-        return Counter(tuple(words[i : i + 4]) for i in range(max(0, len(words) - 3)))
+        return Counter(" ".join(words[i : i + 4]) for i in range(max(0, len(words) - 3)))
     run = "".join(words)
     return Counter(run[i : i + 6] for i in range(max(0, len(run) - 5)))
 
@@ -72,6 +72,6 @@ def second_opinion(tree: lxml.html.HtmlElement, blocks: list[Block]) -> list[Blo
     by_words = spaced(text)
     mine = _shingles(text, by_words)
     theirs = _shingles(" ".join(b.text for b in other), by_words)
-    if mine and sum((mine & theirs).values()) < AGREEMENT * sum(mine.values()):  # type: ignore[operator]
+    if mine and sum((mine & theirs).values()) < AGREEMENT * sum(mine.values()):
         return None
     return other
