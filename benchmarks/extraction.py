@@ -37,9 +37,9 @@ from tests.scoring import (  # noqa: E402
 )
 
 import newsdesk  # noqa: E402
+from newsdesk.dates import parse_date  # noqa: E402
 from newsdesk.extraction.generic import parse_like_trafilatura  # noqa: E402
 from newsdesk.extraction.rules import rule_for  # noqa: E402
-from newsdesk.sources.dates import parse_date  # noqa: E402
 from newsdesk.text import rendered_text  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from newsdesk.dates import has_time, parse_date, settle_day
 from newsdesk.errors import FeedError
 from newsdesk.sources import parse_feed
-from newsdesk.sources.dates import has_time, parse_date, settle_day
 from tests.conftest import SHARED, require_shared
 from tests.pages import investing_feed
 

@@ -21,6 +21,7 @@ import lxml.html
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
+from newsdesk.dates import has_time, parse_date
 from newsdesk.extraction.blocks import FEW_WORDS, collect_blocks, drop, inline_text, text_size
 from newsdesk.extraction.cleanup import clean_blocks
 from newsdesk.extraction.furniture import Furniture, page_furniture
@@ -35,7 +36,6 @@ from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
 from newsdesk.extraction.readable import second_opinion
 from newsdesk.extraction.rules import SiteRule, rule_for
 from newsdesk.models import Block, Extracted
-from newsdesk.sources.dates import has_time, parse_date
 
 __all__ = ["extract", "extracted_json", "parse_html"]
 

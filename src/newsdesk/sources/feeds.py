@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import feedparser
 
+from newsdesk.dates import from_struct, parse_date
 from newsdesk.errors import FeedError
 from newsdesk.models import FeedEntry
-from newsdesk.sources.dates import from_struct, parse_date
 from newsdesk.sources.jsonfeed import looks_like_json, parse_json_feed
 from newsdesk.sources.text import plain_text
 from newsdesk.urls import is_http_url

@@ -7,9 +7,9 @@ from datetime import tzinfo
 from html import escape
 from typing import Any
 
+from newsdesk.dates import parse_date
 from newsdesk.errors import FeedError
 from newsdesk.models import FeedEntry
-from newsdesk.sources.dates import parse_date
 from newsdesk.sources.text import plain_text
 
 
