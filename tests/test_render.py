@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 import newsdesk
 from newsdesk.extraction.blocks import collect_blocks, inline_text
 from newsdesk.extraction.readable import readability_blocks
-from newsdesk.sources.text import plain_text
-from newsdesk.text import collapse, rendered_text
+from newsdesk.text import collapse, plain_text, rendered_text
 
 WORDS = st.sampled_from(
     ["Reuters", "said", "the", "Fed", "rates", "3.5%", "U.S.", "don't", "Zürich", "naïve", "x"]

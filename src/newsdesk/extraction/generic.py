@@ -13,8 +13,7 @@ from lxml.cssselect import CSSSelector
 from newsdesk.extraction.blocks import FEW_WORDS, drop, text_of, text_size
 from newsdesk.extraction.cascade import newsdesk_call
 from newsdesk.models import Block
-from newsdesk.sources.text import squash
-from newsdesk.text import KEPT_SPACE, collapse, letters, rendered_text
+from newsdesk.text import KEPT_SPACE, collapse, letters, rendered_text, squash
 
 # trafilatura's output vocabulary: these set their text apart; ``hi``, ``ref`` and ``del``
 # are inline and joined verbatim, ``lb`` is a line break.

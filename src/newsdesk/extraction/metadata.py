@@ -16,7 +16,7 @@ from lxml import etree
 from newsdesk.dates import has_offset, has_time, parse_date
 from newsdesk.extraction.blocks import text_of
 from newsdesk.extraction.titles import choose_title
-from newsdesk.sources.text import plain_text, squash
+from newsdesk.text import plain_text, squash
 from newsdesk.urls import is_http_url
 
 _ARTICLE_TYPES = {

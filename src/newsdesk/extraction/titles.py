@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from newsdesk.extraction.blocks import SKIP_TAGS, inline_text
-from newsdesk.sources.text import squash
+from newsdesk.text import squash
 
 # Where a title splits into headline and extras: spaced dashes and bars, a colon before a space,
 # bars without spaces, full-width colons and bars, and the Hangul letter used as a bar.

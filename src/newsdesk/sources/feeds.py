@@ -18,7 +18,7 @@ from newsdesk.dates import from_struct, parse_date
 from newsdesk.errors import FeedError
 from newsdesk.models import FeedEntry
 from newsdesk.sources.jsonfeed import looks_like_json, parse_json_feed
-from newsdesk.sources.text import plain_text
+from newsdesk.text import plain_text
 from newsdesk.urls import is_http_url
 from newsdesk.xmltext import xml_safe
 

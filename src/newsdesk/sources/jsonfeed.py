@@ -10,7 +10,7 @@ from typing import Any
 from newsdesk.dates import parse_date
 from newsdesk.errors import FeedError
 from newsdesk.models import FeedEntry
-from newsdesk.sources.text import plain_text
+from newsdesk.text import plain_text
 
 
 def looks_like_json(content: bytes, content_type: str = "") -> bool:
