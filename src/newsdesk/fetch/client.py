@@ -5,7 +5,8 @@ one host start at least ``min_delay`` seconds apart. Every attempt has a total d
 server that dribbles bytes cannot hold a worker), a size cap that also bounds decompression, and
 a redirect limit; the final URL after redirects is kept. Transient failures (connection errors,
 timeouts, 5xx, 429) are retried with exponential backoff and jitter; a ``Retry-After`` cools the
-host down for everyone.
+host down for everyone. Any other 4xx fails at once. ``get`` and ``post_json`` (an API call,
+such as a translation backend's) share all of this.
 
 Redirects are followed here, one hop at a time, so that each hop is judged on its own: a hop
 to an origin the request's ``Trust`` does not cover goes through the client that connects only
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 import random
 import time
@@ -133,6 +135,17 @@ def _plain(exc: httpx.TransportError) -> str:
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    """What to send: the same for every try of one request."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    content: bytes | None = None
+    timeout: float | None = None  # None: [fetch].timeout
+
+
 class Fetcher:
     """An async HTTP client with per-host limits; use as ``async with Fetcher(cfg) as f``."""
 
@@ -198,6 +211,33 @@ class Fetcher:
         A 304 Not Modified is returned, not raised, for conditional requests. Hops to origins
         that ``trust`` does not cover may only reach public addresses.
         """
+        return await self._send(_Outgoing("GET", url, headers or {}), retries, trust)
+
+    async def post_json(
+        self,
+        url: str,
+        body: object,
+        *,
+        headers: dict[str, str] | None = None,
+        retries: int | None = None,
+        trust: Trust = TRUST_NONE,
+        timeout: float | None = None,
+    ) -> Response:
+        """POST ``body`` as JSON to ``url`` through the same host gates, retries and address
+        checks as ``get``; raise FetchError when it fails.
+
+        Only transient failures (connection errors, timeouts, 5xx, 429) are retried, with
+        backoff or the server's Retry-After; any other 4xx is raised at once. ``timeout``
+        replaces ``[fetch].timeout`` for each attempt (a model server may take minutes).
+        """
+        content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        sent = {"Content-Type": "application/json", "Accept": "application/json"}
+        request = _Outgoing("POST", url, {**sent, **(headers or {})}, content, timeout)
+        return await self._send(request, retries, trust)
+
+    async def _send(self, request: _Outgoing, retries: int | None, trust: Trust) -> Response:
+        """One request, tried again after transient failures at this host's pace."""
+        url = request.url
         try:
             parts = urlsplit(url)
             host = parts.hostname
@@ -211,7 +251,7 @@ class Fetcher:
         for attempt in range(tries):
             try:
                 async with gate:  # the host's turn, then one of the client's slots
-                    return await self._attempt(url, headers or {}, trust)
+                    return await self._attempt(request, trust)
             except FetchError as exc:
                 if exc.retry_after is not None:
                     gate.cool_down(min(exc.retry_after, self.cfg.max_retry_wait))
@@ -226,23 +266,30 @@ class Fetcher:
         base = self.cfg.backoff * 2.0**attempt
         return min(base + random.uniform(0, base), self.cfg.max_retry_wait)
 
-    async def _attempt(self, url: str, headers: dict[str, str], trust: Trust) -> Response:
+    async def _attempt(self, request: _Outgoing, trust: Trust) -> Response:
+        seconds = self.cfg.timeout if request.timeout is None else request.timeout
         try:
-            async with asyncio.timeout(self.cfg.timeout):
-                return await self._request(url, headers, trust)
+            async with asyncio.timeout(seconds):
+                return await self._request(request, trust)
         except TimeoutError:
-            raise FetchError(f"timed out after {self.cfg.timeout:g}s", transient=True) from None
+            raise FetchError(f"timed out after {seconds:g}s", transient=True) from None
         except httpx.InvalidURL as exc:
             raise BadURL(f"not a valid URL: {exc}") from None
         except httpx.TimeoutException:
-            raise FetchError(f"timed out after {self.cfg.timeout:g}s", transient=True) from None
+            raise FetchError(f"timed out after {seconds:g}s", transient=True) from None
         except httpx.TransportError as exc:
             raise FetchError(f"connection failed: {_plain(exc)}", transient=True) from None
 
-    async def _follow(self, url: str, headers: dict[str, str], trust: Trust) -> httpx.Response:
+    async def _follow(self, outgoing: _Outgoing, trust: Trust) -> httpx.Response:
         """Send the request and follow its redirects one hop at a time; the last response is
         returned open (its body unread)."""
-        request = self._trusted.build_request("GET", url, headers=headers)
+        request = self._trusted.build_request(
+            outgoing.method,
+            outgoing.url,
+            headers=outgoing.headers,
+            content=outgoing.content,
+            timeout=httpx.USE_CLIENT_DEFAULT if outgoing.timeout is None else outgoing.timeout,
+        )
         for _ in range(self.cfg.max_redirects + 1):
             trusted = trust.admits(request.url)
             if not trusted and self._via_proxy(request.url):
@@ -273,8 +320,8 @@ class Fetcher:
             return
         self._public_only.check(host, addresses)
 
-    async def _request(self, url: str, headers: dict[str, str], trust: Trust) -> Response:
-        response = await self._follow(url, headers, trust)
+    async def _request(self, outgoing: _Outgoing, trust: Trust) -> Response:
+        response = await self._follow(outgoing, trust)
         async with contextlib.aclosing(response):
             status = response.status_code
             if status >= 400:
