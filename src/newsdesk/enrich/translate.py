@@ -1,23 +1,29 @@
 """Machine translation backends and the translated-post writer's input.
 
 Backends: any OpenAI-compatible chat-completions endpoint (llama.cpp, vLLM, Ollama, or a hosted
-service) and Argos Translate (offline models the user installs). Translations are cached in
-the state database by a hash of (backend, model, languages, text), so a text is never paid for
-twice; a failure never blocks the original post.
+service) and Argos Translate (offline models the user installs). Each is a ``Translator``.
+Requests go through the run's ``Fetcher``: its per-host limits, its backoff with jitter for
+transient failures (timeouts, 5xx, 429), and no retry for any other 4xx. The backend URL is
+the user's own, so its origin may be a local or private address (``Trust.of_feed``), as a
+feed's may. Translations are cached in the state database by a hash of (backend, model, URL,
+languages, text), so a text is never paid for twice; a dry run pays for nothing and reports
+what it would translate. A failure never blocks the original post.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 import os
-from collections.abc import Callable
-from dataclasses import replace
-
-import httpx
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from newsdesk.config import TranslateConfig
 from newsdesk.enrich.summary import summarize
-from newsdesk.errors import NewsdeskError
+from newsdesk.errors import FetchError, NewsdeskError
+from newsdesk.fetch.client import Fetcher
+from newsdesk.fetch.guard import Trust
 from newsdesk.models import Article, Block
 
 PROMPT = (
@@ -31,7 +37,28 @@ class TranslationError(NewsdeskError):
     """A translation backend failed; the original post is published anyway."""
 
 
-Cache = tuple[Callable[[str], str | None], Callable[[str, str], None]]
+class TranslationSkipped(TranslationError):
+    """A dry run met a text with no cached translation; the message says what it would do."""
+
+
+class Translator(Protocol):
+    """One translation backend."""
+
+    async def translate(self, text: str, source: str, target: str) -> str:
+        """``text`` from language ``source`` into ``target``; raise TranslationError."""
+        ...
+
+
+class TranslationCache(Protocol):
+    """Where translations are kept between runs (the state store)."""
+
+    def cached_translation(self, key: str) -> str | None:
+        """The translation saved under ``key``, if any."""
+        ...
+
+    def save_translation(self, key: str, text: str) -> None:
+        """Keep ``text`` under ``key``."""
+        ...
 
 
 def cache_key(cfg: TranslateConfig, source: str, target: str, text: str) -> str:
@@ -40,75 +67,115 @@ def cache_key(cfg: TranslateConfig, source: str, target: str, text: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def _chat(cfg: TranslateConfig, source: str, target: str, text: str) -> str:
-    headers = {"Content-Type": "application/json"}
-    key = os.environ.get(cfg.api_key_env, "")
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    body = {
-        "model": cfg.model,
-        "temperature": 0,
-        "messages": [
-            {"role": "system", "content": PROMPT.format(source=source, target=target)},
-            {"role": "user", "content": text},
-        ],
-    }
-    url = cfg.url.rstrip("/") + "/chat/completions"
-    last: Exception | None = None
-    for _ in range(3):  # a local model server may be busy or still loading
+@dataclass(frozen=True, slots=True)
+class ChatTranslator:
+    """An OpenAI-compatible chat-completions API (``backend = "openai"``)."""
+
+    cfg: TranslateConfig
+    fetcher: Fetcher
+
+    async def translate(self, text: str, source: str, target: str) -> str:
+        """Ask the model for the translation; one request, retried only when transient."""
+        headers = {}
+        key = os.environ.get(self.cfg.api_key_env, "")
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        body = {
+            "model": self.cfg.model,
+            "temperature": 0,
+            "messages": [
+                {"role": "system", "content": PROMPT.format(source=source, target=target)},
+                {"role": "user", "content": text},
+            ],
+        }
+        url = self.cfg.url.rstrip("/") + "/chat/completions"
+        failed = f"translation to {target} failed: openai backend at {url}"
         try:
-            response = httpx.post(url, json=body, headers=headers, timeout=cfg.timeout)
-            if response.status_code >= 500 or response.status_code == 429:
-                last = TranslationError(f"HTTP {response.status_code} from {url}")
-                continue
-            response.raise_for_status()
-            content = response.json()["choices"][0]["message"]["content"]
-            if not isinstance(content, str) or not content.strip():
-                raise TranslationError("empty translation")
-            return content.strip()
-        except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
-            last = exc
-    raise TranslationError(f"translation to {target} failed: {last}")
+            response = await self.fetcher.post_json(
+                url, body, headers=headers, trust=Trust.of_feed(url), timeout=self.cfg.timeout
+            )
+        except FetchError as exc:
+            raise TranslationError(f"{failed}: {exc}") from exc
+        try:
+            content = json.loads(response.content)["choices"][0]["message"]["content"]
+        except (ValueError, LookupError, TypeError):
+            raise TranslationError(f"{failed}: not a chat-completions answer") from None
+        if not isinstance(content, str) or not content.strip():
+            raise TranslationError(f"{failed}: empty translation")
+        return content.strip()
 
 
-def _argos(source: str, target: str, text: str) -> str:
-    try:
-        from argostranslate import translate  # type: ignore[import-not-found]
-    except ImportError:
-        raise TranslationError(
-            "backend 'argos' needs argostranslate and its language models installed"
-        ) from None
-    return str(translate.translate(text, source, target))
+@dataclass(frozen=True, slots=True)
+class ArgosTranslator:
+    """Argos Translate's offline models (``backend = "argos"``); no request is made."""
+
+    async def translate(self, text: str, source: str, target: str) -> str:
+        """Translate on this machine, in a thread (the models take CPU time)."""
+        try:
+            from argostranslate import translate  # type: ignore[import-not-found]
+        except ImportError:
+            raise TranslationError(
+                "backend 'argos' needs argostranslate and its language models installed"
+            ) from None
+        try:
+            return str(await asyncio.to_thread(translate.translate, text, source, target))
+        except Exception as exc:  # noqa: BLE001 - e.g. a language pair with no model installed
+            raise TranslationError(f"translation to {target} failed: argos backend: {exc}") from exc
 
 
-def translate_text(
-    cfg: TranslateConfig, source: str, target: str, text: str, cache: Cache | None = None
+def translator_for(cfg: TranslateConfig, fetcher: Fetcher) -> Translator:
+    """The backend ``cfg`` names, making its requests through ``fetcher``."""
+    if cfg.backend == "argos":
+        return ArgosTranslator()
+    return ChatTranslator(cfg, fetcher)
+
+
+async def _translate_text(
+    text: str,
+    source: str,
+    target: str,
+    cfg: TranslateConfig,
+    cache: TranslationCache,
+    translator: Translator,
+    paid: bool,
 ) -> str:
-    """Translate one text, through the cache."""
     if not text.strip():
         return text
     key = cache_key(cfg, source, target, text)
-    if cache is not None and (hit := cache[0](key)) is not None:
+    if (hit := cache.cached_translation(key)) is not None:
         return hit
-    result = (
-        _argos(source, target, text) if cfg.backend == "argos" else _chat(cfg, source, target, text)
-    )
-    if cache is not None:
-        cache[1](key, result)
+    if not paid:
+        raise TranslationSkipped(
+            f"would translate {len(text.split())} words from {source} to {target} with the "
+            f"{cfg.backend} backend (not cached; a dry run pays for nothing)"
+        )
+    result = await translator.translate(text, source, target)
+    cache.save_translation(key, result)
     return result
 
 
-def translate_article(
+async def translate_article(
     article: Article,
     target: str,
     cfg: TranslateConfig,
     summary_words: int,
-    cache: Cache | None = None,
+    cache: TranslationCache,
+    fetcher: Fetcher,
+    *,
+    paid: bool = True,
 ) -> Article:
-    """The article with title, body and summary in ``target``."""
+    """The article with title, body and summary in ``target``.
+
+    Each text is looked up in ``cache`` first and saved there once translated. With
+    ``paid=False`` (a dry run) only cached translations are used: the first text that is not
+    cached raises TranslationSkipped ("would translate ...") and no request is made. A
+    backend failure raises TranslationError.
+    """
+    translator = translator_for(cfg, fetcher)
     source = article.language or "en"
-    title = translate_text(cfg, source, target, article.title, cache)
-    body = translate_text(cfg, source, target, "\n\n".join(b.text for b in article.blocks), cache)
+    text = "\n\n".join(b.text for b in article.blocks)
+    title = await _translate_text(article.title, source, target, cfg, cache, translator, paid)
+    body = await _translate_text(text, source, target, cfg, cache, translator, paid)
     paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
     kinds = [b.kind for b in article.blocks]
     blocks = tuple(
