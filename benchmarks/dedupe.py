@@ -24,6 +24,7 @@ from tests.scoring import load_cases  # noqa: E402
 
 from newsdesk.config import DedupeConfig  # noqa: E402
 from newsdesk.store.minhash import signature, similarity  # noqa: E402
+from newsdesk.words import word_tokens  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SWAPS = {
@@ -56,7 +57,7 @@ def edited_copy(text: str, rng: random.Random) -> str:
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", text.casefold()) if len(w) > 3}
+    return {w for w in word_tokens(text) if len(w) > 3}
 
 
 def main() -> None:

@@ -13,13 +13,14 @@ from functools import lru_cache
 from newsdesk.config import FilterRules
 from newsdesk.errors import Skip
 from newsdesk.models import Article, word_count
+from newsdesk.words import whole_word_pattern
 
 
 @lru_cache(maxsize=256)
 def _pattern(rule: str) -> re.Pattern[str]:
     if len(rule) > 1 and rule.startswith("/") and rule.endswith("/"):
         return re.compile(rule[1:-1], re.IGNORECASE)
-    return re.compile(rf"(?<!\w){re.escape(rule)}(?!\w)", re.IGNORECASE)
+    return whole_word_pattern(rule)
 
 
 def _matching(rules: tuple[str, ...], text: str) -> str | None:

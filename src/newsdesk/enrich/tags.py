@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
+
+from newsdesk.words import whole_word_pattern
 
 # NYSE:TM, NASDAQ:AAPL, (TSX:RY), LON:BARC, ETR:SAP, TYO:7203, HKG:0700, NYSEARCA:SPY ...
 _EXCHANGES = (
@@ -26,14 +27,9 @@ def tickers(text: str) -> list[str]:
     return found
 
 
-@lru_cache(maxsize=64)
-def _keyword_pattern(keyword: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(keyword)}(?!\w)", re.IGNORECASE)
-
-
 def keyword_tags(text: str, keywords: Mapping[str, str]) -> list[str]:
     """Tags whose keyword or phrase occurs in ``text`` (case-insensitive, whole words)."""
-    return [tag for keyword, tag in keywords.items() if _keyword_pattern(keyword).search(text)]
+    return [tag for keyword, tag in keywords.items() if whole_word_pattern(keyword).search(text)]
 
 
 def normalize_terms(terms: Iterable[str], limit: int = 20) -> tuple[str, ...]:

@@ -11,7 +11,6 @@ is the function behind ``newsdesk extract``.
 from __future__ import annotations
 
 import json
-import re
 from copy import deepcopy
 from dataclasses import replace
 from typing import Any, cast
@@ -36,6 +35,7 @@ from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
 from newsdesk.extraction.readable import second_opinion
 from newsdesk.extraction.rules import SiteRule, rule_for
 from newsdesk.models import Block, Extracted
+from newsdesk.words import word_tokens
 
 __all__ = ["extract", "extracted_json", "parse_html"]
 
@@ -88,21 +88,17 @@ def _with_rule_metadata(
 _LEAD_TAGS = ("p", "div", "h2", "span", "section", "strong")
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.casefold())
-
-
 def recover_lead(tree: etree._Element, blocks: list[Block], description: str) -> list[Block]:
     """Put back the standfirst when the main-text pass left it out.
 
     Many pages show their summary (the meta description) as a visible lead above the body,
     outside the container that extractors pick; it is part of the article.
     """
-    want = _words(description)
+    want = word_tokens(description)
     if len(want) < 8 or not blocks:
         return blocks
     opening = " ".join(want[:8])
-    if opening in " ".join(_words(" ".join(b.text for b in blocks))):
+    if opening in " ".join(word_tokens(" ".join(b.text for b in blocks))):
         return blocks  # already there, perhaps below a picture caption or a byline
     # Only text nodes that hold the description's first three words can start the visible
     # lead; testing just those keeps this linear on huge pages.
@@ -110,7 +106,7 @@ def recover_lead(tree: etree._Element, blocks: list[Block], description: str) ->
     for node in tree.iter():
         if not isinstance(node.tag, str) or node.tag in ("script", "style", "meta", "title"):
             continue
-        if not (node.text and start in " ".join(_words(node.text))):
+        if not (node.text and start in " ".join(word_tokens(node.text))):
             continue
         element = node
         for _ in range(3):  # the text may sit in a <b> or <span> inside the lead paragraph
@@ -118,7 +114,7 @@ def recover_lead(tree: etree._Element, blocks: list[Block], description: str) ->
                 "ancestor::head or ancestor::nav or ancestor::footer"
             ):
                 text = inline_text(element)
-                got = _words(text)
+                got = word_tokens(text)
                 if (
                     8 <= len(got) <= 2 * len(want)
                     and opening in " ".join(got)

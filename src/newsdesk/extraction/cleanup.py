@@ -9,6 +9,7 @@ import unicodedata
 from newsdesk.extraction.furniture import Furniture, fold, is_byline, marked_as
 from newsdesk.models import Block
 from newsdesk.text import letters
+from newsdesk.words import word_tokens
 
 # A block that is entirely one of these is boilerplate wherever it appears.
 _WHOLE = re.compile(
@@ -161,10 +162,6 @@ def _same(a: str, b: str) -> bool:
     return bool(a) and fold(a) == fold(b)
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.casefold())
-
-
 def drop_headline(blocks: list[Block], title: str) -> list[Block]:
     """Remove the headline when it is repeated at the top of the body: exactly, or as a
     heading that is the headline with a kicker or the site's name added."""
@@ -172,11 +169,11 @@ def drop_headline(blocks: list[Block], title: str) -> list[Block]:
     while start < len(blocks) and title and _same(blocks[start].text, title):
         start += 1
     blocks = blocks[start:]
-    want = set(_words(title))
+    want = set(word_tokens(title))
     if len(want) < 3:
         return blocks
     for index, block in enumerate(blocks[:3]):
-        got = _words(block.text)
+        got = word_tokens(block.text)
         if len(got) > 40:  # the article has begun
             break
         if (

@@ -23,6 +23,7 @@ from lxml import etree
 
 from newsdesk.extraction.blocks import inline_text, text_of
 from newsdesk.models import Block
+from newsdesk.words import word_tokens
 
 _MAX_CAPTION_WORDS = 60
 _MAX_LINK_WORDS = 30
@@ -79,7 +80,7 @@ _NAME = re.compile(r"^[A-ZÀ-ÞĀ-Ž][\w'’.-]*$")
 
 def fold(text: str) -> str:
     """Text reduced to lower-case words, for comparing what the page repeats."""
-    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
+    return " ".join(word_tokens(unicodedata.normalize("NFKC", text)))
 
 
 class Furniture:

@@ -11,7 +11,6 @@ precision; readability runs only on those short pages.
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from copy import deepcopy
 
@@ -20,6 +19,7 @@ import lxml.html
 from newsdesk.extraction.blocks import collect_blocks, spaced, text_size
 from newsdesk.extraction.generic import without_dropped
 from newsdesk.models import Block
+from newsdesk.words import shingles
 
 SHORT_WORDS = 400
 _LINK_ATTRIBUTES = ("href", "src", "srcset", "action", "background", "cite", "data", "longdesc")
@@ -31,11 +31,7 @@ logging.getLogger("readability").setLevel(logging.CRITICAL)  # it logs traceback
 
 def _shingles(text: str, by_words: bool) -> Counter[str]:
     """Four-word shingles, or six-letter ones for scripts without spaces."""
-    words = re.findall(r"\w+", text.casefold())
-    if by_words:
-        return Counter(" ".join(words[i : i + 4]) for i in range(max(0, len(words) - 3)))
-    run = "".join(words)
-    return Counter(run[i : i + 6] for i in range(max(0, len(run) - 5)))
+    return Counter(shingles(text, 4) if by_words else shingles(text, 6, by_letters=True))
 
 
 def readability_blocks(tree: lxml.html.HtmlElement) -> list[Block]:

@@ -19,6 +19,7 @@ from lxml import etree
 
 from newsdesk.extraction.blocks import SKIP_TAGS, inline_text
 from newsdesk.text import squash
+from newsdesk.words import word_tokens
 
 # Where a title splits into headline and extras: spaced dashes and bars, a colon before a space,
 # bars without spaces, full-width colons and bars, and the Hangul letter used as a bar.
@@ -68,7 +69,7 @@ def title_key(text: str) -> str:
 
 
 def _squashed(text: str) -> str:
-    return "".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+    return "".join(word_tokens(unicodedata.normalize("NFKC", text)))
 
 
 def _is_site(segment: str, site_keys: set[str], *, loose: bool = True) -> bool:

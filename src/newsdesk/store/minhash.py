@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
+
+from newsdesk.words import shingles
 
 PERMUTATIONS = 64
 BANDS = 16
@@ -22,13 +23,11 @@ _MAX = (1 << 32) - 1
 _rng = random.Random(20261127)  # fixed: signatures must be comparable across runs
 _A = [_rng.randrange(1, _PRIME) for _ in range(PERMUTATIONS)]
 _B = [_rng.randrange(0, _PRIME) for _ in range(PERMUTATIONS)]
-_WORD = re.compile(r"\w+")
 
 
 def shingle_hashes(text: str) -> set[int]:
     """64-bit hashes of the text's 3-word shingles (lower-case words)."""
-    words = _WORD.findall(text.casefold())
-    grams = {" ".join(words[i : i + 3]) for i in range(max(0, len(words) - 2))}
+    grams = set(shingles(text, 3))
     return {
         int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big") for g in grams
     }
