@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from lxml import etree
 
@@ -139,13 +139,24 @@ def text_size(blocks: Iterable[Block]) -> int:
     return len(text.split()) if spaced(text) else letters(text) // _LETTERS_PER_WORD
 
 
-def _link_only(node: etree._Element) -> bool:
-    """True when all the text of a short ``node`` is link text (a "related story" line)."""
-    text = inline_text(node)
+def link_only(
+    node: etree._Element,
+    *,
+    link: str = "a",
+    read: Callable[[etree._Element], str] = inline_text,
+) -> bool:
+    """True when all the text of a short ``node`` is link text (a "related story" line).
+
+    Args:
+        node: the paragraph or list item.
+        link: the tag of links (``ref`` in trafilatura's tree).
+        read: how to read the text of ``node`` and of its links.
+    """
+    text = read(node)
     total = letters(text)
     if not total or len(text.split()) > 25 or total > 160:
         return False
-    return sum(letters(inline_text(a)) for a in node.iter("a")) >= total
+    return sum(letters(read(a)) for a in node.iter(link)) >= total
 
 
 def collect_blocks(
@@ -174,7 +185,7 @@ def collect_blocks(
             return
         if tag in _LEAF:
             flush()
-            if drop_link_only and tag in ("p", "li") and _link_only(node):
+            if drop_link_only and tag in ("p", "li") and link_only(node):
                 return
             text = inline_text(node)
             if text:

@@ -10,7 +10,7 @@ import trafilatura
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsdesk.extraction.blocks import FEW_WORDS, drop, text_of, text_size
+from newsdesk.extraction.blocks import FEW_WORDS, drop, link_only, text_of, text_size
 from newsdesk.extraction.cascade import newsdesk_call
 from newsdesk.models import Block
 from newsdesk.text import KEPT_SPACE, collapse, letters, rendered_text, squash
@@ -30,15 +30,6 @@ def _text(element: etree._Element) -> str:
         # Inline markup only (most paragraphs): the text nodes join verbatim.
         return collapse(text_of(element))
     return rendered_text(element, blocks=_TRAFILATURA_BLOCKS, breaks=("lb",), skip=())
-
-
-def _link_only(element: etree._Element) -> bool:
-    """All the text of a short block is link text: a "related story", not prose."""
-    text = _text(element)
-    total = letters(text)
-    if not total or len(text.split()) > 25 or total > 160:
-        return False
-    return sum(letters(_text(ref)) for ref in element.iter("ref")) >= total
 
 
 def _teaser_list(element: etree._Element) -> bool:
@@ -70,7 +61,7 @@ def _element_blocks(element: etree._Element, blocks: list[Block], teasers: bool)
     tag = element.tag
     if tag == "p":
         text = _text(element)
-        if text and not _link_only(element):
+        if text and not link_only(element, link="ref", read=_text):
             blocks.append(Block("p", text))
     elif tag == "head":
         text = _text(element)
@@ -82,7 +73,7 @@ def _element_blocks(element: etree._Element, blocks: list[Block], teasers: bool)
         blocks.extend(
             Block("li", t)
             for item in element.iter("item")
-            if (t := _text(item)) and not _link_only(item)
+            if (t := _text(item)) and not link_only(item, link="ref", read=_text)
         )
     elif tag == "quote":
         text = _text(element)
