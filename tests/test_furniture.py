@@ -17,6 +17,8 @@ _PARAGRAPHS = [
     "government, and should protect some three thousand homes when it is finished.</p>",
 ]
 _CAPTION = "Workers inspect the old river wall in the town centre on Monday"
+_FIRST = "The regional council approved the new flood barrier on Thursday"
+_LAST = "should protect some three thousand homes when it is finished."
 
 
 def _page(before: str = "", inside: str = "", after: str = "", author: str = "") -> str:
@@ -39,12 +41,16 @@ def test_a_caption_that_repeats_is_kept_once_at_most() -> None:
     )
     loose = f"<p>{_CAPTION}</p>"
     text = _text(_page(inside=figure + loose + loose))
-    assert text.count(_CAPTION) <= 1
+    assert text.startswith(_FIRST), text  # the article itself is there, whole
+    assert text.endswith(_LAST), text
+    assert text.count(_CAPTION) <= 1  # inside the text, once is allowed (README)
 
 
 def test_a_caption_above_the_text_is_left_out() -> None:
     figure = f'<div class="image"><img src="/a.jpg" alt="{_CAPTION}"></div><p>{_CAPTION}</p>'
-    assert _CAPTION not in _text(_page(before=figure))
+    text = _text(_page(before=figure))
+    assert text.startswith(_FIRST), text
+    assert _CAPTION not in text
 
 
 def test_linked_headlines_above_and_below_the_text_are_left_out() -> None:
@@ -58,6 +64,7 @@ def test_linked_headlines_above_and_below_the_text_are_left_out() -> None:
 
 def test_a_dated_byline_is_left_out_but_a_plain_one_stays() -> None:
     dated = _text(_page(before="<p>Jane Roe 5 hours ago</p>", author="Jane Roe"))
+    assert dated.startswith(_FIRST), dated
     assert "Jane Roe" not in dated
     plain = _text(_page(before="<p>By Jane Roe and John Doe</p>"))
     assert plain.startswith("By Jane Roe and John Doe")
@@ -66,6 +73,7 @@ def test_a_dated_byline_is_left_out_but_a_plain_one_stays() -> None:
 def test_the_authors_biography_below_the_text_is_left_out() -> None:
     bio = "<p>Jane Roe is a reporter for the Example Herald covering local government.</p>"
     text = _text(_page(after=bio, author="Jane Roe"))
+    assert text.endswith(_LAST), text
     assert "is a reporter" not in text
     last = "<p>The mayor is a former reporter who covered the river for the local paper.</p>"
     kept = _text(_page(after=last))
