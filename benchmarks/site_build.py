@@ -21,8 +21,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newsdesk.config import Config, FrontMatterDefaults, SourceConfig
+from newsdesk.layout import Site
 from newsdesk.models import Article, Block
-from newsdesk.publish import post_path, render_post, write_atomic
+from newsdesk.publish import render_post, write_atomic
 from newsdesk.site.hugo import hugo_build_command
 from newsdesk.site.tools import theme_dir, write_hugo_config
 
@@ -90,7 +91,7 @@ def make_site(root: Path, posts: int) -> Path:
             language="en",
         )
         text = render_post(article, FrontMatterDefaults(), timezone="UTC", body_style="paragraphs")
-        write_atomic(post_path(site, "posts", article.id), text)
+        write_atomic(Site(site).post_path(article.id), text)
     write_hugo_config(site, cfg)
     return site
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from newsdesk.publish.files import TEMP_PREFIX
+from newsdesk.store import open_store
 from tests.helpers import write_site
 from tests.pages import investing_current_page, investing_feed, story_text
 from tests.server import LocalServer
@@ -110,9 +110,8 @@ def kill_trial(
 
 def inspect(site: Path, total: int, killed_after: int = 0) -> TrialResult:
     """Compare the state database and the content folder."""
-    db = sqlite3.connect(site / ".newsdesk" / "state.db")
-    rows = db.execute("SELECT id, url, status, path FROM items").fetchall()
-    db.close()
+    with open_store(site) as store:
+        rows = [(r.id, r.url, r.status, r.path) for r in store.items()]
     posts = site / "content" / "posts"
     files = sorted(posts.glob("*.md"))
     bad = 0

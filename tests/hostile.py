@@ -30,10 +30,10 @@ from typing import Any
 import lxml.html
 import yaml
 
-from newsdesk.pipeline import RunOptions, run, state_path
+from newsdesk.pipeline import RunOptions, run
 from newsdesk.report import RunReport
 from newsdesk.site import build_site
-from newsdesk.store import Store
+from newsdesk.store import ItemRecord, open_store
 from tests.helpers import write_site
 from tests.pages import investing_current_page, investing_feed, story_text
 from tests.server import LocalServer, Route, send
@@ -122,10 +122,10 @@ class Outcome:
         """The last run's report."""
         return self.reports[-1]
 
-    def items(self, source: str = BAD) -> list[dict[str, Any]]:
+    def items(self, source: str = BAD) -> list[ItemRecord]:
         """The source's items as stored."""
-        with Store(state_path(self.site)) as store:
-            return [row for row in store.items() if row["source"] == source]
+        with open_store(self.site) as store:
+            return [row for row in store.items() if row.source == source]
 
     def posts(self) -> list[str]:
         """Every post file's text."""
@@ -133,15 +133,16 @@ class Outcome:
         return [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.md"))]
 
     def source_row(self, name: str = BAD) -> dict[str, Any]:
-        """The source's row in the state database."""
-        with Store(state_path(self.site)) as store:
-            row = store.db.execute(
-                "SELECT next_poll_at, consecutive_failures, last_error, etag FROM sources"
-                " WHERE name = ?",
-                (name,),
-            ).fetchone()
-        keys = ("next_poll_at", "consecutive_failures", "last_error", "etag")
-        return dict(zip(keys, row or (None,) * 4, strict=True))
+        """What the state store says of the source."""
+        with open_store(self.site) as store:
+            state = store.source_state(name)
+            [status] = store.source_status([name])
+        return {
+            "next_poll_at": state.next_poll_at,
+            "consecutive_failures": state.consecutive_failures,
+            "last_error": status.last_error,
+            "etag": state.etag,
+        }
 
 
 Check = Callable[[Outcome], Iterator[Problem]]
@@ -208,7 +209,7 @@ def next_poll_within(outcome: Outcome, limit: timedelta) -> Iterator[Problem]:
     when = outcome.source_row()["next_poll_at"]
     if when is None:
         return
-    ahead = datetime.fromisoformat(when) - datetime.now(UTC)
+    ahead = when - datetime.now(UTC)
     if ahead > limit:
         yield Problem("wrong", f"next poll {ahead} ahead, more than {limit}")
 
@@ -315,7 +316,7 @@ def _surrogate(lab: Lab) -> tuple[dict[str, Any], Check]:
     url = lab.feed("/surrogate.rss", rss([item("Grain &#xD800; prices &#0; &#99999999999;", link)]))
 
     def check(o: Outcome) -> Iterator[Problem]:
-        titles = [row["title"] for row in o.items()]
+        titles = [row.title for row in o.items()]
         yield from chain(feed_ok(o), published(o, 1))
         if titles != ["Grain \ufffd prices \ufffd"]:
             yield Problem("wrong", f"titles {titles!r}")
@@ -480,9 +481,15 @@ def _huge_years(lab: Lab) -> tuple[dict[str, Any], Check]:
 @case("a source that failed 60 times in a row")
 def _many_failures(lab: Lab) -> tuple[dict[str, Any], Check]:
     url = lab.server.add("/gone.rss", "gone", status=404, Content_Type="text/plain")
-    with Store(state_path(lab.site)) as store:  # 59 failures before this run
+    with open_store(lab.site) as store:  # 59 failures before this run
         for _ in range(59):
-            store.record_poll(BAD, url, status=404, error="HTTP 404 Not Found")
+            store.record_poll_failure(
+                BAD,
+                url,
+                status=404,
+                error="HTTP 404 Not Found",
+                next_poll=lambda _: datetime.now(UTC),
+            )
 
     def check(o: Outcome) -> Iterator[Problem]:
         yield from feed_failed(o, "HTTP 404")
@@ -529,7 +536,7 @@ def _userinfo(lab: Lab) -> tuple[dict[str, Any], Check]:
         if any("Authorization" in headers for headers in sent):
             yield Problem("leak", "the feed's credentials were sent")
         if any("hunter2" in post for post in o.posts()) or any(
-            "hunter2" in r["url"] for r in o.items()
+            "hunter2" in r.url for r in o.items()
         ):
             yield Problem("leak", "the feed's credentials were kept")
 
@@ -542,7 +549,7 @@ def _idn(lab: Lab) -> tuple[dict[str, Any], Check]:
     url = lab.feed("/idn.rss", rss(items))
 
     def check(o: Outcome) -> Iterator[Problem]:
-        urls = [row["url"] for row in o.items()]
+        urls = [row.url for row in o.items()]
         if urls != ["http://xn--bcher-kva.test/a"]:
             yield Problem("wrong", f"items {urls}")
 
@@ -554,7 +561,7 @@ def _ipv6(lab: Lab) -> tuple[dict[str, Any], Check]:
     url = lab.feed("/v6.rss", rss([item("V6", "http://[::1]:8080/x")]))
 
     def check(o: Outcome) -> Iterator[Problem]:
-        urls = [row["url"] for row in o.items()]
+        urls = [row.url for row in o.items()]
         if urls != ["http://[::1]:8080/x"]:
             yield Problem("wrong", f"items {urls}")
 
@@ -754,7 +761,7 @@ def _markup_text(lab: Lab) -> tuple[dict[str, Any], Check]:
             yield Problem("wrong", f"the site did not build: {built.output[-500:]}")
             return
         for row in o.items():
-            page = built.public / "posts" / row["id"] / "index.html"
+            page = built.public / "posts" / row.id / "index.html"
             tree = lxml.html.parse(str(page)).getroot()
             body = tree.find_class("body")[0]
             text = " ".join(body.text_content().split())

@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from newsdesk.config import FrontMatterDefaults, load_config
+from newsdesk.layout import Site
 from newsdesk.models import Article, Block
-from newsdesk.publish import post_path, render_post, write_atomic
+from newsdesk.publish import render_post, write_atomic
 from newsdesk.site import build as build_module
 from newsdesk.site import build_site, init_site
 from newsdesk.site import hugo as hugo_module
@@ -50,7 +51,7 @@ def _article(n: int, title: str = "") -> Article:
 
 def _write(site: Path, article: Article) -> None:
     text = render_post(article, FrontMatterDefaults(), timezone="UTC", body_style="paragraphs")
-    write_atomic(post_path(site, "posts", article.id), text)
+    write_atomic(Site(site).post_path(article.id), text)
 
 
 def _site(tmp_path: Path, posts: int = 3) -> Path:
@@ -172,25 +173,92 @@ def test_a_failed_first_build_leaves_no_public_folder(tmp_path: Path) -> None:
     assert not (site / "public").exists()
 
 
+_DCD = b"pagefind_dcd"  # what every decompressed Pagefind file starts with, before its CBOR
+
+
+def _cbor(data: bytes, at: int = 0) -> tuple[object, int]:
+    """The CBOR item at ``at`` in ``data``, and where the next one starts. Only what
+    Pagefind's pf_meta holds (minicbor, definite lengths): integers, strings, arrays, maps,
+    booleans and null."""
+    major, info = data[at] >> 5, data[at] & 0x1F
+    at += 1
+    if info < 24:
+        length = info
+    elif info <= 27:  # the length follows in 1, 2, 4 or 8 bytes
+        size = 1 << (info - 24)
+        length, at = int.from_bytes(data[at : at + size], "big"), at + size
+    else:
+        raise ValueError(f"CBOR item {data[at - 1]:#x} at {at - 1}: not in a pf_meta")
+    if major in (0, 1):
+        return (length if major == 0 else -1 - length), at
+    if major in (2, 3):
+        raw = data[at : at + length]
+        return (raw if major == 2 else raw.decode()), at + length
+    if major in (4, 5):
+        items: list[object] = []
+        for _ in range(length * (1 if major == 4 else 2)):
+            item, at = _cbor(data, at)
+            items.append(item)
+        return (items if major == 4 else dict(zip(items[::2], items[1::2], strict=True))), at
+    if major == 7 and length in (20, 21, 22):
+        return {20: False, 21: True, 22: None}[length], at
+    raise ValueError(f"CBOR item {data[at - 1]:#x}: not in a pf_meta")
+
+
+def _search_files(meta: bytes) -> list[str]:
+    """The files (relative to pagefind/) that a gzip'd pf_meta names: its pages' fragments,
+    its word index chunks and its filter chunks. Pagefind's MetaIndex is a CBOR array:
+    [version, [[page hash, word count]...], [[from word, to word, chunk hash]...],
+    [[filter, chunk hash]...], [[sort, pages]...], ...]."""
+    data = gzip.decompress(meta)
+    assert data.startswith(_DCD), data[:20]
+    index, end = _cbor(data, len(_DCD))
+    assert end == len(data), (end, len(data))
+    assert isinstance(index, list), index
+    fields: dict[str, tuple[int, int]] = {"fragment": (1, 0), "index": (2, 2), "filter": (3, 1)}
+    names: list[str] = []
+    for kind, (field, at) in fields.items():
+        rows = index[field]
+        assert isinstance(rows, list), rows
+        for row in rows:
+            assert isinstance(row, list), row
+            name = row[at]
+            assert isinstance(name, str), row
+            assert re.fullmatch(r"\w+_[0-9a-f]{7,}", name), row
+            names.append(f"{kind}/{name}.pf_{kind}")
+    assert any(name.startswith("index/") for name in names), names  # a search has words
+    return names
+
+
 def _search_is_whole(public: Path) -> str | None:
     """What a reader of the search would miss right now: pagefind.js, the index that
-    pagefind-entry.json names, or a chunk that index names (None: nothing)."""
-    if not (public / "pagefind" / "pagefind.js").is_file():
-        return "pagefind.js"
-    entry = json.loads((public / "pagefind" / "pagefind-entry.json").read_text())
-    language: str
-    for language, index in entry["languages"].items():
-        meta = public / "pagefind" / f"pagefind.{index['hash']}.pf_meta"
+    pagefind-entry.json names, or a fragment or chunk that index names (None: nothing).
+
+    Reading the entry, then the index it names, then checking each file is no single
+    instant: an install can put the new entry in place and remove the old build's chunks
+    between those steps, and the old chunks are meant to go once the new search is whole.
+    So the look counts only when the entry was the same before and after it; otherwise it
+    is taken again, on the entry now in place."""
+    pagefind = public / "pagefind"
+    while True:
+        if not (pagefind / "pagefind.js").is_file():
+            return "pagefind.js"
+        entry = (pagefind / "pagefind-entry.json").read_bytes()
+        lost = _search_lost(pagefind, entry)
+        if lost is None or (pagefind / "pagefind-entry.json").read_bytes() == entry:
+            return lost
+
+
+def _search_lost(pagefind: Path, entry: bytes) -> str | None:
+    """The first file that the entry ``entry`` needs and ``pagefind`` lacks (None: none)."""
+    for index in json.loads(entry)["languages"].values():
+        meta = pagefind / f"pagefind.{index['hash']}.pf_meta"
         try:
-            data = gzip.decompress(meta.read_bytes())
+            names = _search_files(meta.read_bytes())
         except FileNotFoundError:
             return str(meta)
-        for chunk in re.findall(rb"%s_[0-9a-f]{7,}" % re.escape(language.encode()), data):
-            name: str = chunk.decode()
-            if not any(
-                (public / "pagefind" / kind / f"{name}.pf_{kind}").is_file()
-                for kind in ("index", "fragment", "filter")
-            ):
+        for name in names:
+            if not (pagefind / name).is_file():
                 return name
     return None
 
@@ -238,6 +306,30 @@ def test_readers_always_find_a_whole_site_during_a_rebuild(tmp_path: Path) -> No
     assert "Just in" in index.read_text()  # the new site is the one in place
     assert _search_is_whole(public) is None
     assert _builds(site) == []  # the build folder was removed after the install
+
+
+@pytest.mark.hugo
+def test_the_search_check_sees_each_file_the_index_names_go_missing(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    _build(site)
+    public = site / "public"
+    pagefind = public / "pagefind"
+    assert _search_is_whole(public) is None
+    entry = json.loads((pagefind / "pagefind-entry.json").read_text())
+    meta = pagefind / f"pagefind.{entry['languages']['en']['hash']}.pf_meta"
+    named = _search_files(meta.read_bytes())
+    assert {name.partition("/")[0] for name in named} == {"fragment", "index"}
+    assert len([name for name in named if name.startswith("fragment/")]) == 3  # one a post
+    fragment = next(name for name in named if name.startswith("fragment/"))
+    chunk = next(name for name in named if name.startswith("index/"))
+    for name in (fragment, chunk):
+        data = (pagefind / name).read_bytes()
+        (pagefind / name).unlink()
+        assert _search_is_whole(public) == name
+        (pagefind / name).write_bytes(data)
+    assert _search_is_whole(public) is None
+    meta.unlink()
+    assert _search_is_whole(public) == str(meta)
 
 
 @pytest.mark.hugo

@@ -16,7 +16,7 @@ from newsdesk.enrich import enrich
 from newsdesk.enrich.tags import keyword_tags, normalize_terms, tickers
 from newsdesk.models import Article, Block
 from newsdesk.pipeline import run, state_path
-from newsdesk.store import Store
+from newsdesk.store import open_store
 from newsdesk.store.minhash import signature, similarity
 from tests.helpers import cli, write_site
 from tests.pages import investing_current_page, investing_feed, story_text
@@ -155,8 +155,8 @@ def test_prune_removes_old_posts_for_good(tmp_path: Path, server: LocalServer) -
     assert not post.exists()
     assert not translation.exists()
     assert run(site).published == 0  # the feed still lists it: the tombstone keeps it out
-    with Store(state_path(site)) as store:
-        assert [i["status"] for i in store.items()] == ["pruned"]
+    with open_store(site) as store:
+        assert [i.status for i in store.items()] == ["pruned"]
 
 
 def test_warm_up_loads_the_language_model_in_a_background_thread() -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.pipeline import RunOptions, run, state_path
+from newsdesk.pipeline import RunOptions, run
 from newsdesk.report import RunReport
-from newsdesk.store import Store
+from newsdesk.store import open_store
 from tests.helpers import write_site
 from tests.pages import investing_current_page, investing_feed, story_text
 from tests.server import LocalServer, drip, reset, send
@@ -73,7 +73,7 @@ def test_reset_mid_body_is_a_connection_failure(tmp_path: Path, server: LocalSer
     error = report.sources["reset"].error or ""
     assert error.startswith("connection failed:"), error
     _check_good(report)
-    with Store(state_path(site)) as store:
+    with open_store(site) as store:
         assert store.source_state("reset").consecutive_failures == 1
         assert store.source_state("reset").next_poll_at is not None  # backed off, not dropped
 
@@ -173,7 +173,7 @@ def test_304_means_nothing_to_do(tmp_path: Path, server: LocalServer) -> None:
     assert second.sources["etag"].status == 304
     assert second.sources["etag"].error is None
     assert seen_headers[-1]["If-Modified-Since"] == "Fri, 20 Nov 2026 10:00:00 GMT"
-    with Store(state_path(site)) as store:
+    with open_store(site) as store:
         status = {s.name: s for s in store.source_status(["etag"])}["etag"]
     assert status.last_status == 304
     assert status.seen == 1

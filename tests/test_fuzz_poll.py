@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsdesk.pipeline import RunOptions, run, state_path
-from newsdesk.store import Store
+from newsdesk.pipeline import RunOptions, run
+from newsdesk.store import open_store
 from tests.helpers import write_site
 from tests.server import LocalServer
 
@@ -209,8 +209,8 @@ def test_no_exception_escapes_a_source(answers: list[tuple[int, dict[str, str], 
             for source in report.sources.values():
                 assert not (source.error or "").startswith("unexpected error"), source.error
                 assert source.status is not None or source.error, source
-            with Store(state_path(site)) as store:
+            with open_store(site) as store:
                 for row in store.items():
-                    assert row["url"].startswith(("http://", "https://")), row["url"]
+                    assert row.url.startswith(("http://", "https://")), row.url
     finally:
         server.close()

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-import newsdesk.pipeline
-from newsdesk.pipeline import RunOptions, run, state_path
-from newsdesk.store import Store
+import newsdesk.items
+import newsdesk.sources.poll
+from newsdesk.pipeline import RunOptions, run
+from newsdesk.store import open_store
 from tests.helpers import write_site
 from tests.hostile import CASES, Case, item, rss, run_case
 from tests.pages import investing_current_page, story_text
@@ -40,7 +41,7 @@ def test_a_bug_on_one_source_is_recorded_against_it_and_the_run_goes_on(
             raise KeyError("a bug newsdesk has not met yet")
         return parse_feed(content, **kwargs)
 
-    monkeypatch.setattr(newsdesk.pipeline, "parse_feed", parse_with_a_bug)
+    monkeypatch.setattr(newsdesk.sources.poll, "parse_feed", parse_with_a_bug)
     good = server.add("/good.rss", rss([item("Good", _story(server, "/g", "Good"))]))
     buggy = server.add("/buggy.rss", rss([]))
     site = write_site(
@@ -51,7 +52,7 @@ def test_a_bug_on_one_source_is_recorded_against_it_and_the_run_goes_on(
         assert report.sources["good"].published == (1 if attempt == 1 else 0)
         error = report.sources["buggy"].error or ""
         assert error == "unexpected error: KeyError: 'a bug newsdesk has not met yet'"
-    with Store(state_path(site)) as store:
+    with open_store(site) as store:
         state = store.source_state("buggy")
     assert state.consecutive_failures == 2
     assert state.next_poll_at is not None  # backed off, retried later, never dropped
@@ -68,7 +69,7 @@ def test_a_bug_on_one_item_costs_that_item_a_try(
             raise ZeroDivisionError("a bug on one page")
         return build_article(*args, **kwargs)
 
-    monkeypatch.setattr(newsdesk.pipeline, "build_article", build_with_a_bug)
+    monkeypatch.setattr(newsdesk.items, "build_article", build_with_a_bug)
     items = [
         item("Fine", _story(server, "/fine", "Fine")),
         item("Cursed", _story(server, "/cursed", "C")),
@@ -195,5 +196,5 @@ def test_a_dead_extraction_process_costs_no_item(tmp_path: Path, server: LocalSe
         out, err = child.communicate(timeout=120)
     assert child.returncode == 0, err
     assert "an extraction process died; starting new ones" in err
-    with Store(state_path(site)) as store:
-        assert [row["status"] for row in store.items()] == ["published"] * 12, out
+    with open_store(site) as store:
+        assert [row.status for row in store.items()] == ["published"] * 12, out

@@ -26,8 +26,9 @@ from lxml import etree, html
 
 import newsdesk.site
 from newsdesk.config import FrontMatterDefaults, load_config
+from newsdesk.layout import Site
 from newsdesk.models import Article, Block
-from newsdesk.publish import post_path, render_post, write_atomic
+from newsdesk.publish import render_post, write_atomic
 from newsdesk.publish.markdown import one_line
 from newsdesk.site import build_site, init_site
 from newsdesk.xmltext import xml_safe
@@ -197,7 +198,7 @@ def build(root: Path, texts: Sequence[str]) -> tuple[Path, list[Post]]:
     for post in posts:
         style = "single" if post.kind == "single" else "paragraphs"
         text = render_post(post.article, OPTIONS, timezone="UTC", body_style=style)
-        write_atomic(post_path(site, "posts", post.article.id), text)
+        write_atomic(Site(site).post_path(post.article.id), text)
     result = build_site(site, load_config(site))
     assert result.returncode == 0, result.output
     assert "ERROR" not in result.output, result.output

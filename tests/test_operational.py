@@ -18,7 +18,7 @@ import pytest
 from newsdesk.config import CONFIG_FILE, load_config
 from newsdesk.errors import ConfigError
 from newsdesk.pipeline import state_path
-from newsdesk.store import Store
+from newsdesk.store import open_store
 from tests.helpers import cli, write_site
 from tests.hostile import item, rss
 from tests.pages import investing_current_page, story_text
@@ -46,8 +46,8 @@ def _site_with_stories(server: LocalServer, site: Path, count: int, words: int =
 
 
 def _published_exactly_once(site: Path, count: int) -> None:
-    with Store(state_path(site)) as store:
-        assert [row["status"] for row in store.items()] == ["published"] * count
+    with open_store(site) as store:
+        assert [row.status for row in store.items()] == ["published"] * count
     posts = sorted((site / "content" / "posts").iterdir())
     assert len(posts) == count, posts  # no duplicate, no temporary file left behind
 
@@ -82,8 +82,8 @@ def test_a_full_disk_stops_the_run_and_loses_nothing(tmp_path: Path, server: Loc
 
     done = _cli_as(small_files, "run", "--site", str(site))
     _one_line_error(done, 1, "no room to write", "content/posts", "nothing was lost")
-    with Store(state_path(site)) as store:
-        assert {row["status"] for row in store.items()} == {"new"}  # pending, not failed
+    with open_store(site) as store:
+        assert {row.status for row in store.items()} == {"new"}  # pending, not failed
     assert list((site / "content" / "posts").glob("*")) == []  # no half-written post
     assert cli("run", "--site", str(site)).returncode == 0
     _published_exactly_once(site, 1)
@@ -99,8 +99,8 @@ def test_a_read_only_site_stops_the_run_and_loses_nothing(
     with _read_only(posts) as wrap:
         done = _cli_as(lambda: None, *wrap, "run", "--site", str(site))
     _one_line_error(done, 1, "cannot write to the site", "content/posts", "permissions")
-    with Store(state_path(site)) as store:
-        assert {row["status"] for row in store.items()} == {"new"}
+    with open_store(site) as store:
+        assert {row.status for row in store.items()} == {"new"}
     assert cli("run", "--site", str(site)).returncode == 0
     _published_exactly_once(site, 2)
 

@@ -12,8 +12,9 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newsdesk.config import FrontMatterDefaults, load_config
+from newsdesk.layout import Site
 from newsdesk.models import Article, Block
-from newsdesk.publish import post_path, render_post, write_atomic
+from newsdesk.publish import render_post, write_atomic
 from newsdesk.site import build_site, init_site
 
 HOSTILE = (
@@ -44,7 +45,7 @@ def _site(tmp_path: Path, posts: list[tuple[Article, FrontMatterDefaults]]) -> P
     init_site(site, title="Test Wire", sources="")
     for article, options in posts:
         text = render_post(article, options, timezone="UTC", body_style="paragraphs")
-        write_atomic(post_path(site, "posts", article.id), text)
+        write_atomic(Site(site).post_path(article.id), text)
     return site
 
 

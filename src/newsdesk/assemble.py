@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from newsdesk.config import Config, SourceConfig
+from newsdesk.dates import settle_day
 from newsdesk.errors import ExtractionFailed, FetchError
 from newsdesk.extraction import parse_html
 from newsdesk.extraction.blocks import collect_blocks
 from newsdesk.extraction.cleanup import clean_blocks, drop_headline
 from newsdesk.fetch.guard import Trust, host_is_local_literal, source_trust
 from newsdesk.models import Article, Block, Extracted, FeedEntry, Page, word_count
-from newsdesk.sources.dates import settle_day
 from newsdesk.urls import canonical_url, is_http_url, without_userinfo
 
 MAX_AHEAD = timedelta(days=1)

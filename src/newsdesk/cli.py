@@ -6,13 +6,15 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.markup import escape
 
 from newsdesk.errors import ConfigError, NewsdeskError, storage_error
-from newsdesk.pipeline import RunOptions
+
+if TYPE_CHECKING:
+    from newsdesk.runtime import RunOptions
 
 app = typer.Typer(
     help="Turn news feeds into a published Hugo site, article by article.",
@@ -81,7 +83,9 @@ def _run_once(site: Path, verbose: int, wait: float | None, options: RunOptions)
         console.print("dry run: nothing was written", highlight=False)
         return
     if options.fetch_articles:
-        folder = site / "content" / cfg.posts.section
+        from newsdesk.layout import Site
+
+        folder = Site(site, cfg.posts.section).posts
         console.print(f"{report.published} post(s) written to {folder}", highlight=False)
     for failure in report.failures:
         later = " (will retry)" if failure.retry else ""
@@ -121,6 +125,8 @@ def run(
     verbose: Verbose = 0,
 ) -> None:
     """Poll every source once, publish what is new, print a per-source summary."""
+    from newsdesk.runtime import RunOptions
+
     wait = 0 if no_wait else _finite_wait(wait)
     _run_once(site, verbose, wait, RunOptions(force=force, dry_run=dry_run))
 
@@ -134,6 +140,8 @@ def poll(
     verbose: Verbose = 0,
 ) -> None:
     """Poll every source and record new items without fetching any article."""
+    from newsdesk.runtime import RunOptions
+
     wait = 0 if no_wait else _finite_wait(wait)
     _run_once(site, verbose, wait, RunOptions(force=force, fetch_articles=False))
 
@@ -170,27 +178,21 @@ def watch(site: SiteOption = Path("."), verbose: Verbose = 0) -> None:
 @app.command()
 def status(site: SiteOption = Path(".")) -> None:
     """Per source: last poll, HTTP status, items seen/new/published/failed, last error."""
-    from newsdesk.config import load_config
     from newsdesk.console import console, status_table
-    from newsdesk.pipeline import state_path
-    from newsdesk.store import Store
+    from newsdesk.status import site_status
 
     try:
-        cfg = load_config(site)
-        with Store(state_path(site)) as store:
-            rows = store.source_status([s.name for s in cfg.sources])
-            failures = {s.name: store.last_errors(s.name, 3) for s in cfg.sources}
-            shrinking = store.shrinking_sources([s.name for s in cfg.sources])
+        state = site_status(site)
     except NewsdeskError as exc:
         _fail(exc)
-    console.print(status_table(rows))
-    for name, (before, now) in shrinking.items():
+    console.print(status_table(state.sources))
+    for name, (before, now) in state.shrinking.items():
         console.print(
             f"  [red]{escape(name)}[/red]: extracted text shrank from about {before} to {now} "
             "words per post; the page layout or a site rule may have changed",
             highlight=False,
         )
-    for name, items in failures.items():
+    for name, items in state.failures.items():
         for url, reason in items:
             console.print(
                 f"  [yellow]{escape(name)}[/yellow] {escape(url)}: {escape(reason)}",

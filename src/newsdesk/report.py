@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What became of one item in a run."""
+
+    PUBLISHED = "published"
+    SKIPPED = "skipped"
+    RETRY = "retry"  # failed for a passing reason: tried again by a later run
+    FAILED = "failed"  # given up, with its reason
 
 
 @dataclass(slots=True)
@@ -20,6 +30,17 @@ class SourceReport:
     retry: int = 0
     skipped: int = 0
     not_due: datetime | None = None
+
+    def count(self, outcome: Outcome) -> None:
+        """Count one item's outcome."""
+        if outcome is Outcome.PUBLISHED:
+            self.published += 1
+        elif outcome is Outcome.SKIPPED:
+            self.skipped += 1
+        elif outcome is Outcome.RETRY:
+            self.retry += 1
+        else:
+            self.failed += 1
 
 
 @dataclass(slots=True)
@@ -39,7 +60,7 @@ class Decision:
     source: str
     url: str
     title: str
-    outcome: str  # publish | skip | failed | retry
+    outcome: str  # publish | skip | failed | retry | translate (a dry run's "would translate")
     detail: str  # the post path, or the reason
 
 

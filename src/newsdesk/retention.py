@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newsdesk.config import Config, load_config
-from newsdesk.pipeline import STATE_DIR, state_path
-from newsdesk.store import Store, site_lock
+from newsdesk.layout import Site
+from newsdesk.store import open_store, site_lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +33,13 @@ def prune(
     The items stay in the state database as tombstones, so the same URLs are never imported
     again, from any source.
     """
-    site_dir = Path(site_dir)
-    cfg = cfg or load_config(site_dir)
+    cfg = cfg or load_config(Path(site_dir))
+    site = Site(Path(site_dir), cfg.posts.section)
     cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
     posts = files = 0
-    with site_lock(site_dir / STATE_DIR, wait=wait), Store(state_path(site_dir)) as store:
+    with site_lock(site.state_dir, wait=wait), open_store(site) as store:
         for item in store.published_before(cutoff):
-            folder = site_dir / "content" / cfg.posts.section
-            victims = sorted(folder.glob(f"{item['id']}.md")) + sorted(
-                folder.glob(f"{item['id']}.*.md")
-            )
+            victims = site.post_files(item.id)
             posts += 1
             files += len(victims)
             if dry_run:
@@ -50,5 +47,5 @@ def prune(
             for path in victims:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
-            store.mark_pruned(item["id"])
+            store.mark_pruned(item.id)
     return PruneReport(posts, files)

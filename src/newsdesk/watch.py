@@ -1,7 +1,10 @@
 """``newsdesk watch``: poll each source on its own interval, publish, rebuild, until stopped.
 
 Each source is due ``interval`` seconds (per-source override) after its last poll, moved by up
-to ``jitter`` of the interval so that hundreds of sources spread out. Every cycle is a normal
+to ``jitter`` of the interval so that hundreds of sources spread out, and never before the
+time its server or its backoff set. The schedule is read from the state store each time
+(``last_poll_at``, ``next_poll_at``), never kept in memory, so a cron ``run`` and any number
+of ``watch`` processes share it. Every cycle is a normal
 run over the due sources (same lock, same state), so ``watch`` and a cron ``run`` can share a
 site. After something new is published, the site is rebuilt once nothing new has arrived for
 ``debounce`` seconds. SIGINT/SIGTERM stop the loop; items in flight are finished first.
@@ -16,14 +19,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
 from newsdesk.config import Config, SourceConfig, load_config
 from newsdesk.errors import NewsdeskError
+from newsdesk.layout import Site
 from newsdesk.pipeline import RunOptions, run
 from newsdesk.report import RunReport
+from newsdesk.schedule import utcnow
 from newsdesk.site import BuildResult, build_site
+from newsdesk.store import SourceState, StateStore, open_store
 
 log = logging.getLogger("newsdesk")
 
@@ -41,8 +48,26 @@ def _interval(cfg: Config, source: SourceConfig) -> float:
     return source.interval if source.interval is not None else cfg.watch.interval
 
 
-def _jittered(seconds: float, jitter: float) -> float:
-    return max(0.0, seconds * (1 + random.uniform(-jitter, jitter)))
+def due_at(cfg: Config, source: SourceConfig, state: SourceState) -> datetime | None:
+    """When ``watch`` polls ``source`` next (None: now, it was never polled). The jitter is
+    drawn from the source's name and last poll, so every process computes the same time."""
+    if state.last_poll_at is None:
+        return state.next_poll_at
+    jitter = random.Random(f"{source.name}|{state.last_poll_at}").uniform(
+        -cfg.watch.jitter, cfg.watch.jitter
+    )
+    due = state.last_poll_at + timedelta(seconds=max(0.0, _interval(cfg, source) * (1 + jitter)))
+    return max(due, state.next_poll_at) if state.next_poll_at else due
+
+
+def _schedule(cfg: Config, store: StateStore, sources: list[SourceConfig]) -> dict[str, float]:
+    """Seconds from now until each source is due (0 or less: due now)."""
+    now = utcnow()
+    waits = {}
+    for source in sources:
+        when = due_at(cfg, source, store.source_state(source.name))
+        waits[source.name] = (when - now).total_seconds() if when else 0.0
+    return waits
 
 
 def watch(
@@ -65,34 +90,47 @@ def watch(
     site_dir = Path(site_dir)
     cfg = cfg or load_config(site_dir)
     stop = stop or threading.Event()
+    with open_store(Site(site_dir, cfg.posts.section)) as store:
+        return _loop(site_dir, cfg, store, stop, on_cycle, on_build)
+
+
+def _loop(
+    site_dir: Path,
+    cfg: Config,
+    store: StateStore,
+    stop: threading.Event,
+    on_cycle: Callable[[RunReport], None] | None,
+    on_build: Callable[[BuildResult], None] | None,
+) -> WatchStats:
     stats = WatchStats()
     sources = [s for s in cfg.sources if s.enabled]
-    now = time.monotonic()
-    # First cycle: every source is due now; the jitter spreads the cycles after it.
-    due_at = {s.name: now for s in sources}
     last_publish: float | None = None
     while not stop.is_set():
-        now = time.monotonic()
-        due = frozenset(name for name, at in due_at.items() if at <= now)
+        waits = _schedule(cfg, store, sources)
+        due = frozenset(name for name, wait in waits.items() if wait <= 0)
         if due:
+            report: RunReport | None
             try:
                 report = run(site_dir, cfg, options=RunOptions(only=due, stop=stop))
             except NewsdeskError as exc:  # disk full, damaged state: said, tried again later
                 log.error("cycle failed: %s", exc)
-                report = RunReport()
+                report = None
             except Exception as exc:  # noqa: BLE001 - a daemon outlives a bug in one cycle
                 log.error("cycle failed: unexpected %s: %s", type(exc).__name__, exc, exc_info=exc)
-                report = RunReport()
+                report = None
+            if report is None:  # the sources stay due: try again after a pause
+                stats.cycles += 1
+                if on_cycle:
+                    on_cycle(RunReport())
+                stop.wait(timeout=min(cfg.watch.interval, 60.0))
+                continue
             stats.cycles += 1
             stats.published += report.published
             if report.published:
                 last_publish = time.monotonic()
             if on_cycle:
                 on_cycle(report)
-            done = time.monotonic()
-            for source in sources:
-                if source.name in due:
-                    due_at[source.name] = done + _jittered(_interval(cfg, source), cfg.watch.jitter)
+            waits = _schedule(cfg, store, sources)
         now = time.monotonic()
         if (
             last_publish is not None
@@ -111,7 +149,7 @@ def watch(
             if on_build:
                 on_build(result)
             continue
-        wake = min(due_at.values(), default=now + cfg.watch.interval)
+        wake = now + min(waits.values(), default=cfg.watch.interval)
         if last_publish is not None and cfg.watch.build:
             wake = min(wake, last_publish + cfg.watch.debounce)
         stop.wait(timeout=max(0.0, wake - time.monotonic()))

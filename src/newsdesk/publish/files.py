@@ -1,4 +1,4 @@
-"""Post files on disk: stable paths and atomic writes."""
+"""Post files on disk: atomic writes, and the source links of a post."""
 
 from __future__ import annotations
 
@@ -8,14 +8,6 @@ import tempfile
 from pathlib import Path
 
 TEMP_PREFIX = ".newsdesk-tmp-"
-
-
-def post_path(site_dir: Path, section: str, post_id: str, language: str = "") -> Path:
-    """``content/<section>/<id>.md`` (``<id>.<lang>.md`` for a translation)."""
-    if not post_id.isalnum():
-        raise ValueError(f"post id must be alphanumeric: {post_id!r}")
-    name = f"{post_id}.{language}.md" if language else f"{post_id}.md"
-    return Path(site_dir) / "content" / section / name
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -1,25 +1,63 @@
-"""Stage 5, store: the state database and the site lock."""
+"""Stage 5, store: the state behind the ``StateStore`` protocol, and the site lock."""
 
-from newsdesk.store.db import (
-    FAILED,
-    NEW,
-    PUBLISHED,
-    SKIPPED,
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from newsdesk.layout import Site
+from newsdesk.store.lock import site_lock
+from newsdesk.store.protocol import StateStore
+from newsdesk.store.records import (
+    Conflict,
+    ItemRecord,
+    ItemStatus,
     PendingItem,
+    PollRecord,
+    Publication,
     SourceState,
     SourceStatus,
-    Store,
 )
-from newsdesk.store.lock import site_lock
+from newsdesk.store.sqlite import SQLiteStore, sqlite_snapshot
+
+NEW, PUBLISHING, PUBLISHED = ItemStatus.NEW, ItemStatus.PUBLISHING, ItemStatus.PUBLISHED
+FAILED, SKIPPED, PRUNED = ItemStatus.FAILED, ItemStatus.SKIPPED, ItemStatus.PRUNED
+
+
+def open_store(site: Site | Path | str) -> SQLiteStore:
+    """The state store of a site (its ``.newsdesk/state.db``), migrated; close it after use
+    (it is a context manager)."""
+    site = site if isinstance(site, Site) else Site(Path(site))
+    return SQLiteStore(site.state_db)
+
+
+@contextmanager
+def snapshot_store(site: Site | Path | str) -> Iterator[StateStore]:
+    """A throwaway copy of a site's state, for a dry run: the live state is only read."""
+    site = site if isinstance(site, Site) else Site(Path(site))
+    with sqlite_snapshot(site.state_db) as store:
+        yield store
+
 
 __all__ = [
     "FAILED",
     "NEW",
+    "PRUNED",
     "PUBLISHED",
+    "PUBLISHING",
     "SKIPPED",
+    "Conflict",
+    "ItemRecord",
+    "ItemStatus",
     "PendingItem",
+    "PollRecord",
+    "Publication",
+    "SQLiteStore",
     "SourceState",
     "SourceStatus",
-    "Store",
+    "StateStore",
+    "open_store",
     "site_lock",
+    "snapshot_store",
 ]

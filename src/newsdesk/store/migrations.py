@@ -94,4 +94,14 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        "m006_leases",
+        [
+            # Items are leased to one worker at a time (owner "host:pid:token", expiry), so
+            # several processes can share one store.
+            "ALTER TABLE items ADD COLUMN lease_owner TEXT",
+            "ALTER TABLE items ADD COLUMN lease_until TEXT",
+            "CREATE INDEX items_pending ON items (status, first_seen_at, id)",
+        ],
+    ),
 ]

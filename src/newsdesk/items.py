@@ -1,0 +1,198 @@
+"""One item as a unit of a run: through the stages fetch -> extract -> assemble/enrich ->
+dedupe (the store's reservation) -> translate -> publish, ending in one ``Outcome``.
+
+A stage returns the next record or raises: ``Skip`` (not published, by design), a transient
+``FetchError`` (tried again by a later run), ``ExtractionFailed`` (given up). Whatever else
+an item raises, bugs included, is recorded against that item only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import replace
+from functools import partial
+
+from newsdesk.assemble import build_article
+from newsdesk.config import SourceConfig
+from newsdesk.enrich import apply_filters, enrich
+from newsdesk.enrich.translate import TranslationError, TranslationSkipped, translate_article
+from newsdesk.errors import ExtractionFailed, FetchError, Skip, storage_error
+from newsdesk.extraction import extract
+from newsdesk.extraction.pool import WorkerDied
+from newsdesk.fetch.article import fetch_article
+from newsdesk.models import Article, Extracted, FeedEntry, Page, word_count
+from newsdesk.publish import add_source_link, write_post
+from newsdesk.report import Decision, Outcome
+from newsdesk.runtime import RunContext, unexpected_reason
+from newsdesk.store import Conflict, ItemStatus, PendingItem, Publication
+from newsdesk.store.minhash import signature
+
+log = logging.getLogger("newsdesk")
+
+
+async def item_unit(ctx: RunContext, item: PendingItem) -> None:
+    """Process one claimed item and record its outcome; nothing it raises escapes."""
+    try:
+        await _process(ctx, item)
+    except Exception as exc:  # noqa: BLE001 - a bug on one page must not stop the run
+        ctx.unit_failed(exc, partial(_unexpected, ctx, item, exc))
+
+
+def _unexpected(ctx: RunContext, item: PendingItem, exc: Exception) -> None:
+    """Count an unexpected error as one failed try of the item, with its traceback logged."""
+    reason = unexpected_reason(exc)
+    log.error(reason, exc_info=exc, extra={"source": item.entry.source, "url": item.url})
+    _failed(ctx, item, reason, retry=True)
+
+
+def _failed(ctx: RunContext, item: PendingItem, reason: str, *, retry: bool) -> None:
+    limit = ctx.cfg.fetch.max_attempts if retry else 1
+    status = ctx.store.mark_failed(item.id, reason, retry=retry, max_attempts=limit)
+    outcome = Outcome.RETRY if status is ItemStatus.NEW else Outcome.FAILED
+    ctx.count(item.entry.source, item.url, outcome, reason)
+
+
+async def _process(ctx: RunContext, item: PendingItem) -> None:
+    source = ctx.cfg.source(item.entry.source)
+    page, extracted, page_error = await _fetch_and_extract(ctx, source, item.entry)
+    if page_error is not None:
+        log.warning("page failed: %s", page_error, extra={"source": source.name, "url": item.url})
+    last_try = item.attempts + 1 >= ctx.cfg.fetch.max_attempts
+    try:
+        if page_error is not None and page_error.transient and not last_try:
+            raise page_error
+        article = build_article(
+            ctx.cfg,
+            source,
+            item_id=item.id,
+            url=item.url,
+            entry=item.entry,
+            page=page,
+            extracted=extracted,
+            page_error=page_error,
+        )
+        article = enrich(article, source, ctx.cfg)
+        apply_filters(article, source, ctx.cfg)
+        _reserve(ctx, source, item, article)
+        path = await _publish(ctx, source, article)
+    except ExtractionFailed as exc:
+        _failed(ctx, item, str(exc), retry=False)
+        return
+    except Skip as exc:
+        ctx.store.mark_skipped(item.id, str(exc))
+        ctx.count(source.name, item.url, Outcome.SKIPPED, str(exc))
+        return
+    except FetchError as exc:
+        _failed(ctx, item, str(exc), retry=True)
+        return
+    ctx.count(source.name, item.url, Outcome.PUBLISHED, path, article.title)
+
+
+async def _fetch_and_extract(
+    ctx: RunContext, source: SourceConfig, entry: FeedEntry
+) -> tuple[Page | None, Extracted | None, FetchError | None]:
+    check_robots = source.robots if source.robots is not None else ctx.cfg.fetch.robots
+    try:
+        page = await fetch_article(
+            ctx.fetcher, ctx.robots if check_robots else None, entry, ctx.trust(source)
+        )
+    except FetchError as exc:
+        return None, None, exc
+    # What the feed entry already gives (it wins in build_article) is not searched for again.
+    task = partial(
+        extract,
+        page.html,
+        page.url,
+        search_date=entry.published is None,
+        search_authors=not entry.authors,
+    )
+    assert ctx.pool is not None  # items are processed only once the pool exists
+    try:
+        return page, await ctx.pool.run(task), None
+    except WorkerDied as exc:
+        return page, None, exc  # on the last try the feed's own text is used, as for a 5xx
+
+
+def _reserve(ctx: RunContext, source: SourceConfig, item: PendingItem, article: Article) -> None:
+    """The dedupe stage: the store reserves the post, or names the item that already has
+    its final URL or its story (then Skip; in ``link`` mode the twin's post gets a link)."""
+    dedupe = ctx.cfg.dedupe
+    fingerprint = signature(article.text) or None if dedupe.mode != "off" else None
+    publication = Publication(
+        path=ctx.site.relative(ctx.site.post_path(article.id)),
+        final_url=article.url,
+        words=word_count(article.blocks),
+        fingerprint=fingerprint,
+        threshold=dedupe.threshold,
+    )
+    conflict = ctx.store.reserve(item.id, publication)
+    if conflict is not None:
+        raise Skip(_conflict_reason(ctx, source, article, conflict))
+
+
+def _conflict_reason(
+    ctx: RunContext, source: SourceConfig, article: Article, conflict: Conflict
+) -> str:
+    if conflict.kind == "url":
+        return f"duplicate of item {conflict.twin} (same final URL)"
+    if ctx.cfg.dedupe.mode == "link" and conflict.twin_path:
+        post = ctx.site.root / conflict.twin_path
+        if post.exists():
+            add_source_link(post, source.name, article.url)
+            return f"same story as item {conflict.twin}: added as another source link"
+    return f"same story as item {conflict.twin} from another source"
+
+
+async def _publish(ctx: RunContext, source: SourceConfig, article: Article) -> str:
+    """Write the translations, then the post, then record it published. A failure before
+    the post is on disk gives the reservation back: the item is pending again."""
+    try:
+        versions = await _translations(ctx, article)
+        if versions:
+            languages = (article.language, *versions)
+            article = replace(article, translations=languages)
+            versions = {k: replace(v, translations=languages) for k, v in versions.items()}
+        for language, version in versions.items():
+            write_post(ctx.site, ctx.cfg, source, version, language)
+        # The main post last: a run killed after it is on disk counts the item as published
+        # (recovery), so every translation must already be there.
+        path = write_post(ctx.site, ctx.cfg, source, article)
+    except Exception:
+        # When the store itself fails too, the next run's recovery gives it back.
+        with contextlib.suppress(Exception):
+            ctx.store.unreserve(article.id)
+        raise
+    ctx.store.finish(article.id)
+    return ctx.site.relative(path)
+
+
+async def _translations(ctx: RunContext, article: Article) -> dict[str, Article]:
+    """Translated versions of the article; a language that fails is left out (logged)."""
+    cfg = ctx.cfg.translate
+    extra = {"source": article.source, "url": article.url}
+    versions: dict[str, Article] = {}
+    for target in (t for t in cfg.to if t != article.language):
+        try:
+            versions[target] = await translate_article(
+                article,
+                target,
+                cfg,
+                ctx.cfg.posts.summary_words,
+                ctx.store,
+                ctx.fetcher,
+                paid=not ctx.options.dry_run,
+            )
+        except TranslationSkipped as exc:
+            ctx.report.decisions.append(
+                Decision(article.source, article.url, article.title, "translate", str(exc))
+            )
+            log.info("%s", exc, extra=extra)
+        except TranslationError as exc:
+            log.warning("translation skipped: %s", exc, extra=extra)
+        except Exception as exc:  # noqa: BLE001 - a failed language never blocks the post
+            if storage_error(exc) is not None:
+                raise
+            log.error("translation skipped: %s", unexpected_reason(exc), extra=extra)
+            log.debug("traceback", exc_info=exc, extra=extra)
+    return versions

@@ -1,0 +1,81 @@
+"""Where everything of a site lives on disk: the one place that builds a site's paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+CONFIG_FILE = "newsdesk.toml"
+STATE_DIR = ".newsdesk"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A site folder and the paths inside it.
+
+    ``section`` is the content section posts go to (``[posts] section``, ``posts`` by default).
+    """
+
+    root: Path
+    section: str = "posts"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
+    @property
+    def config_file(self) -> Path:
+        """``newsdesk.toml``."""
+        return self.root / CONFIG_FILE
+
+    @property
+    def state_dir(self) -> Path:
+        """``.newsdesk/``: state, locks, build folders, caches."""
+        return self.root / STATE_DIR
+
+    @property
+    def state_db(self) -> Path:
+        """The SQLite state database."""
+        return self.state_dir / "state.db"
+
+    @property
+    def content(self) -> Path:
+        """Hugo's ``content/`` folder."""
+        return self.root / "content"
+
+    @property
+    def posts(self) -> Path:
+        """The folder posts are written to: ``content/<section>/``."""
+        return self.content / self.section
+
+    @property
+    def public(self) -> Path:
+        """The built site."""
+        return self.root / "public"
+
+    @property
+    def builds(self) -> Path:
+        """Fresh build folders, swapped into ``public/`` when a build succeeds."""
+        return self.state_dir / "builds"
+
+    @property
+    def hugo_cache(self) -> Path:
+        """Hugo's cache folder (``HUGO_CACHEDIR``)."""
+        return self.state_dir / "hugo-cache"
+
+    def post_path(self, item_id: str, language: str = "") -> Path:
+        """``content/<section>/<id>.md`` (``<id>.<lang>.md`` for a translation)."""
+        if not item_id.isalnum():
+            raise ValueError(f"post id must be alphanumeric: {item_id!r}")
+        if language and not language.replace("-", "").isalnum():
+            raise ValueError(f"language must be a language code: {language!r}")
+        name = f"{item_id}.{language}.md" if language else f"{item_id}.md"
+        return self.posts / name
+
+    def post_files(self, item_id: str) -> list[Path]:
+        """An item's post and its translations, as they are on disk."""
+        main = self.post_path(item_id)
+        return sorted(p for p in (main, *self.posts.glob(f"{item_id}.*.md")) if p.exists())
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the site folder, as stored in the state."""
+        return str(path.relative_to(self.root))

@@ -1,0 +1,29 @@
+"""The publish stage: an Article (and its translations) written as Hugo posts, atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsdesk.config import Config, SourceConfig
+from newsdesk.layout import Site
+from newsdesk.models import Article
+from newsdesk.publish.files import write_atomic
+from newsdesk.publish.post import render_post
+
+
+def write_post(
+    site: Site, cfg: Config, source: SourceConfig, article: Article, language: str = ""
+) -> Path:
+    """Render ``article`` and write it to its post path (a translation's when ``language``
+    is given); returns the path."""
+    options = source.front_matter(cfg.posts)
+    text = render_post(
+        article, options, timezone=cfg.site.timezone, body_style=cfg.posts.body_style
+    )
+    path = site.post_path(article.id, language)
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        exc.filename = exc.filename or str(path)  # write() says what failed, not where
+        raise
+    return path

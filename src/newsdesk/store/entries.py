@@ -1,0 +1,25 @@
+"""Feed entries as stored with their items: JSON text, read back into ``FeedEntry``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from newsdesk.dates import parse_date
+from newsdesk.models import FeedEntry
+
+
+def entry_to_json(entry: FeedEntry) -> str:
+    """``entry`` as JSON text."""
+    data = asdict(entry)
+    data["published"] = entry.published.isoformat() if entry.published else None
+    return json.dumps(data, ensure_ascii=False)
+
+
+def entry_from_json(text: str) -> FeedEntry:
+    """The entry stored as ``text``; ValueError, TypeError or KeyError when it cannot be."""
+    data: dict[str, Any] = json.loads(text)
+    data["published"] = parse_date(data.get("published"))
+    data["authors"] = tuple(data.get("authors") or ())
+    return FeedEntry(**data)

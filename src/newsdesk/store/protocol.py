@@ -1,0 +1,148 @@
+"""``StateStore``: what the stages and the orchestrator need from the state, and nothing more.
+
+SQLite (``sqlite/``) is the embedded default; any backend that satisfies this protocol and
+passes the contract suite (``tests/test_store_contract.py``) can replace it. Every method is
+one atomic statement or one transaction: no caller reads a value to write it back, so several
+processes may share one store. Items are *leased*: ``claim`` gives each item to one owner
+until the lease expires or an outcome releases it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Protocol
+
+from newsdesk.models import FeedEntry
+from newsdesk.store.records import (
+    Conflict,
+    ItemRecord,
+    ItemStatus,
+    PendingItem,
+    PollRecord,
+    Publication,
+    SourceState,
+    SourceStatus,
+)
+
+
+class StateStore(Protocol):
+    """The state of one site: sources, items, their URLs and fingerprints, caches."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
+    def migrations(self) -> list[str]:
+        """Names of the applied schema migrations, in order."""
+
+    # -- sources ----------------------------------------------------------------------------
+
+    def source_state(self, name: str) -> SourceState:
+        """A source's validators, schedule and failure count (empty for an unknown source)."""
+
+    def record_poll(self, name: str, poll: PollRecord) -> None:
+        """A poll succeeded (or said 304): reset the failures, keep the validators it sent.
+        A 304 keeps the last counts and validators."""
+
+    def record_poll_failure(
+        self,
+        name: str,
+        url: str,
+        *,
+        status: int | None,
+        error: str,
+        next_poll: Callable[[int], datetime],
+    ) -> int:
+        """A poll failed: count it and schedule the next one at ``next_poll(failures)``, in
+        one transaction; returns the consecutive failures."""
+
+    def robots(self, origin: str, max_age: float) -> tuple[int | None, str | None] | None:
+        """The stored robots.txt (status, text) of an origin if younger than ``max_age`` s."""
+
+    def save_robots(self, origin: str, status: int | None, text: str | None) -> None:
+        """Store an origin's robots.txt answer."""
+
+    def cached_translation(self, key: str) -> str | None:
+        """A translation made before, if any."""
+
+    def save_translation(self, key: str, text: str) -> None:
+        """Keep a translation so that it is never paid for twice."""
+
+    # -- items ------------------------------------------------------------------------------
+
+    def register(self, item_id: str, url: str, entry: FeedEntry) -> bool:
+        """Record a feed entry as a new item; False when its URL (or its guid with the same
+        title, from the same source) is already known."""
+
+    def pending_count(self, max_attempts: int, sources: list[str] | None = None) -> int:
+        """How many items wait to be published (of ``sources`` only when given)."""
+
+    def claim(
+        self,
+        owner: str,
+        *,
+        limit: int,
+        lease_seconds: float,
+        max_attempts: int,
+        sources: list[str] | None = None,
+    ) -> list[PendingItem]:
+        """Lease up to ``limit`` pending items to ``owner``, oldest first. An item leased to
+        someone else is not given until its lease expires; an item ``owner`` released is not
+        given to ``owner`` again (it is retried by a later run, under another owner)."""
+
+    def mark_failed(
+        self, item_id: str, reason: str, *, retry: bool, max_attempts: int
+    ) -> ItemStatus:
+        """Count a failed try and release the lease: the item stays new until
+        ``max_attempts`` tries when ``retry``; returns its status afterwards."""
+
+    def mark_skipped(self, item_id: str, reason: str) -> None:
+        """The item is deliberately not published (a duplicate, a filter)."""
+
+    def reserve(self, item_id: str, publication: Publication) -> Conflict | None:
+        """In one transaction: record the final URL as the item's alias, then either return
+        the item that already owns that URL or that story, or record the publication (path,
+        URL, words, fingerprint) and mark the item ``PUBLISHING``."""
+
+    def finish(self, item_id: str) -> None:
+        """The reserved post is on disk: the item is published for good."""
+
+    def unreserve(self, item_id: str) -> None:
+        """A reservation whose post never reached the disk: the item is new again, and its
+        fingerprint no longer counts."""
+
+    def lease_owners(self) -> set[str]:
+        """Owners holding leases now."""
+
+    def expire_leases(self, owners: Iterable[str]) -> None:
+        """End the leases of owners known to be gone (a killed run on this machine)."""
+
+    def stale_reservations(self) -> list[ItemRecord]:
+        """Reserved items whose lease expired: their owner died between reserving and
+        finishing. Each is finished or unreserved by whoever finds it."""
+
+    def item(self, item_id: str) -> ItemRecord | None:
+        """One item."""
+
+    def items(self, status: ItemStatus | None = None) -> list[ItemRecord]:
+        """All items (of one status), by id."""
+
+    def published_before(self, cutoff: datetime) -> list[ItemRecord]:
+        """Items first published before ``cutoff`` (for pruning)."""
+
+    def mark_pruned(self, item_id: str) -> None:
+        """The post was deleted; the item stays as a tombstone so its URL never returns."""
+
+    # -- reporting --------------------------------------------------------------------------
+
+    def source_status(self, names: list[str]) -> list[SourceStatus]:
+        """Per-source health and item counts, in the order of ``names``."""
+
+    def last_errors(self, source: str, limit: int = 5) -> list[tuple[str, str]]:
+        """The most recent failed items of a source as (url, reason)."""
+
+    def shrinking_sources(
+        self, names: list[str], recent: int = 10, before: int = 50, ratio: float = 0.4
+    ) -> dict[str, tuple[int, int]]:
+        """Sources whose recent posts are much shorter than before (a site rule that broke):
+        name -> (median words before, median words now)."""

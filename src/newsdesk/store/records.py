@@ -1,0 +1,120 @@
+"""The records a state store takes and gives back: typed, frozen, the same for every backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from newsdesk.models import FeedEntry
+
+
+class ItemStatus(StrEnum):
+    """Where an item stands. ``PUBLISHING`` is the short window between reserving a post (its
+    path, fingerprint and URL are recorded) and the post's file being on disk."""
+
+    NEW = "new"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    PRUNED = "pruned"  # a tombstone: the post was removed, the URL is never imported again
+
+
+@dataclass(frozen=True, slots=True)
+class PendingItem:
+    """An item claimed for work: registered, not yet published or given up."""
+
+    id: str
+    url: str
+    attempts: int
+    entry: FeedEntry
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    """One item as stored."""
+
+    id: str
+    url: str
+    source: str
+    title: str
+    status: ItemStatus
+    reason: str | None
+    attempts: int
+    guid: str | None = None
+    final_url: str | None = None
+    path: str | None = None
+    words: int | None = None
+    first_seen_at: str = ""
+    updated_at: str = ""
+    published_at: str | None = None
+    lease_owner: str | None = None
+    lease_until: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What polling a source needs to remember between runs (and what ``watch`` schedules by)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    next_poll_at: datetime | None = None
+    consecutive_failures: int = 0
+    last_poll_at: datetime | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """The outcome of one successful poll (a 304 included)."""
+
+    url: str
+    status: int | None
+    seen: int = 0
+    new: int = 0
+    feed_title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    next_poll_at: datetime | None = None
+    not_modified: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """What ``newsdesk status`` shows for one source."""
+
+    name: str
+    url: str
+    last_poll_at: str | None
+    last_status: int | None
+    last_error: str | None
+    consecutive_failures: int
+    next_poll_at: str | None
+    seen: int
+    new: int
+    published: int
+    failed: int
+    skipped: int
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """What publishing an item records, in one transaction with the reservation."""
+
+    path: str
+    final_url: str
+    words: int
+    fingerprint: list[int] | None = None
+    """MinHash signature (None: same-story detection is off)."""
+    threshold: float = 1.0
+    """Similarity at or above which another published text is the same story."""
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Why an item cannot be published: another item has its final URL or its story."""
+
+    kind: str  # "url" | "story"
+    twin: str
+    twin_path: str | None = None

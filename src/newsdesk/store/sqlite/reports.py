@@ -1,0 +1,83 @@
+"""What ``status`` and the run summary read from SQLite."""
+
+from __future__ import annotations
+
+from newsdesk.store.records import ItemStatus, SourceStatus
+from newsdesk.store.sqlite.base import Connected
+
+NEW, PUBLISHED = ItemStatus.NEW.value, ItemStatus.PUBLISHED.value
+FAILED, SKIPPED = ItemStatus.FAILED.value, ItemStatus.SKIPPED.value
+
+
+class ReportsSQL(Connected):
+    """Per-source health, recent errors, collapsed extraction."""
+
+    def source_status(self, names: list[str]) -> list[SourceStatus]:
+        """Per-source health and item counts, in the order of ``names``."""
+        counts: dict[tuple[str, str], int] = {
+            (source, status): n
+            for source, status, n in self._db.execute(
+                "SELECT source, status, COUNT(*) FROM items GROUP BY source, status"
+            )
+        }
+        rows = {
+            row[0]: row
+            for row in self._db.execute(
+                "SELECT name, url, last_poll_at, last_status, last_error, consecutive_failures,"
+                " last_seen, next_poll_at FROM sources"
+            )
+        }
+        out = []
+        for name in names:
+            row = rows.get(name, (name, "", None, None, None, 0, 0, None))
+            out.append(
+                SourceStatus(
+                    name=name,
+                    url=row[1],
+                    last_poll_at=row[2],
+                    last_status=row[3],
+                    last_error=row[4],
+                    consecutive_failures=row[5],
+                    next_poll_at=row[7],
+                    seen=row[6],
+                    new=counts.get((name, NEW), 0),
+                    published=counts.get((name, PUBLISHED), 0),
+                    failed=counts.get((name, FAILED), 0),
+                    skipped=counts.get((name, SKIPPED), 0),
+                )
+            )
+        return out
+
+    def last_errors(self, source: str, limit: int = 5) -> list[tuple[str, str]]:
+        """The most recent failed items of a source as (url, reason)."""
+        return [
+            (url, reason or "")
+            for url, reason in self._db.execute(
+                "SELECT url, reason FROM items WHERE source = ? AND status = ?"
+                " ORDER BY updated_at DESC LIMIT ?",
+                (source, FAILED, limit),
+            )
+        ]
+
+    def shrinking_sources(
+        self, names: list[str], recent: int = 10, before: int = 50, ratio: float = 0.4
+    ) -> dict[str, tuple[int, int]]:
+        """Sources whose recent posts are much shorter than before (a site rule that broke):
+        name -> (median words before, median words now)."""
+        flagged: dict[str, tuple[int, int]] = {}
+        for name in names:
+            words = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT words FROM items WHERE source = ? AND status = ? AND words IS NOT NULL"
+                    " ORDER BY published_at DESC, id DESC LIMIT ?",
+                    (name, PUBLISHED, recent + before),
+                )
+            ]
+            now, earlier = sorted(words[:recent]), sorted(words[recent:])
+            if len(now) < recent or len(earlier) < recent:
+                continue
+            median_now, median_before = now[len(now) // 2], earlier[len(earlier) // 2]
+            if median_now < ratio * median_before:
+                flagged[name] = (median_before, median_now)
+        return flagged

@@ -1,0 +1,374 @@
+"""The ``StateStore`` contract: every implementation passes the same tests.
+
+``open_twice`` gives a second connection to the same store, standing for a second process.
+A PostgreSQL implementation joins by adding a parameter to the ``backend`` fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsdesk.models import FeedEntry
+from newsdesk.store import (
+    ItemStatus,
+    PollRecord,
+    Publication,
+    SQLiteStore,
+    StateStore,
+)
+from newsdesk.store.entries import entry_from_json, entry_to_json
+from newsdesk.store.migrations import MIGRATIONS
+from newsdesk.store.minhash import signature
+from newsdesk.urls import item_id
+
+Opener = Callable[[], StateStore]
+TEXT = " ".join(f"word{n} of a long enough story about markets and rates" for n in range(40))
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """Opens connections to one fresh store; closes them all afterwards."""
+    opened: list[StateStore] = []
+
+    def open_store() -> StateStore:
+        store = SQLiteStore(tmp_path / "state.db")
+        opened.append(store)
+        return store
+
+    yield open_store
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(backend: Opener) -> StateStore:
+    return backend()
+
+
+def _entry(link: str, source: str = "s", guid: str | None = None, title: str = "T") -> FeedEntry:
+    return FeedEntry(
+        source=source,
+        link=link,
+        guid=guid,
+        title=title,
+        published=datetime(2026, 11, 20, tzinfo=UTC),
+    )
+
+
+def _add(store: StateStore, *links: str, source: str = "s") -> list[str]:
+    for link in links:
+        assert store.register(item_id(link), link, _entry(link, source))
+    return [item_id(link) for link in links]
+
+
+def _claim(store: StateStore, owner: str = "host:1:a", **kw: object) -> list[str]:
+    args: dict[str, Any] = {"limit": 100, "lease_seconds": 600, "max_attempts": 3, **kw}
+    return [item.id for item in store.claim(owner, **args)]
+
+
+def _publish(store: StateStore, iid: str, url: str, text: str = "", words: int = 100) -> None:
+    sig = signature(text) if text else None
+    assert store.reserve(iid, Publication(f"content/posts/{iid}.md", url, words, sig, 0.8)) is None
+    store.finish(iid)
+
+
+def test_migrations_apply_once(backend: Opener) -> None:
+    names = [name for name, _ in MIGRATIONS]
+    assert backend().migrations() == names
+    assert backend().migrations() == names  # reopening applies nothing twice
+
+
+def test_register_is_once_per_url_and_per_guid_with_the_same_title(store: StateStore) -> None:
+    url = "https://x.test/a"
+    assert store.register(item_id(url), url, _entry(url, guid="g1"))
+    assert not store.register(item_id(url), url, _entry(url, source="other"))
+    moved = "https://x.test/a-moved"
+    assert not store.register(item_id(moved), moved, _entry(moved, guid="g1"))
+    other = "https://x.test/b"
+    assert store.register(item_id(other), other, _entry(other, guid="g1", title="Another"))
+    assert [i.status for i in store.items()] == [ItemStatus.NEW] * 2
+
+
+def test_claims_are_oldest_first_of_chosen_sources_and_counted(store: StateStore) -> None:
+    for n, source in enumerate(("a", "b", "b", "c")):
+        _add(store, f"https://x.test/{n}", source=source)
+    assert store.pending_count(5) == 4
+    assert store.pending_count(5, ["b", "c"]) == 3
+    assert store.pending_count(5, []) == 0
+    claimed = store.claim("o:1:x", limit=1, lease_seconds=60, max_attempts=5, sources=["b"])
+    assert [i.url for i in claimed] == ["https://x.test/1"]
+    assert claimed[0].entry == _entry("https://x.test/1", "b")
+    assert _claim(store, "o:1:x", sources=["b"]) == [item_id("https://x.test/2")]
+    assert _claim(store, "o:1:x", sources=[]) == []
+
+
+def test_two_owners_never_hold_the_same_item(backend: Opener) -> None:
+    first, second = backend(), backend()
+    ids = _add(first, *(f"https://x.test/{n}" for n in range(10)))
+    a = _claim(first, "host:1:a", limit=6)
+    b = _claim(second, "host:2:b", limit=6)
+    assert len(a) == 6
+    assert len(b) == 4
+    assert sorted(a + b) == sorted(ids)
+    assert _claim(first, "host:3:c") == []  # everything is leased
+
+
+def test_an_expired_lease_is_taken_over(store: StateStore) -> None:
+    [iid] = _add(store, "https://x.test/a")
+    assert _claim(store, "host:1:a", lease_seconds=-1) == [iid]  # expired at once
+    assert _claim(store, "host:2:b") == [iid]
+    assert _claim(store, "host:3:c") == []
+
+
+def test_a_released_item_is_retried_by_another_owner_not_the_same(store: StateStore) -> None:
+    [iid] = _add(store, "https://x.test/a")
+    assert _claim(store, "run:1:a") == [iid]
+    assert store.mark_failed(iid, "timeout", retry=True, max_attempts=3) == ItemStatus.NEW
+    assert _claim(store, "run:1:a") == []  # not twice in one run
+    assert _claim(store, "run:2:b") == [iid]  # the next run tries again
+
+
+def test_expired_leases_of_gone_owners_free_their_items(store: StateStore) -> None:
+    [iid] = _add(store, "https://x.test/a")
+    assert _claim(store, "host:1:gone") == [iid]
+    assert store.lease_owners() == {"host:1:gone"}
+    store.expire_leases(["host:1:gone"])
+    assert store.lease_owners() == set()
+    assert _claim(store, "host:2:b") == [iid]
+
+
+def test_failures_count_atomically_until_the_limit(backend: Opener) -> None:
+    first, second = backend(), backend()
+    [iid] = _add(first, "https://x.test/a")
+    assert first.mark_failed(iid, "timeout", retry=True, max_attempts=3) == ItemStatus.NEW
+    assert second.mark_failed(iid, "timeout", retry=True, max_attempts=3) == ItemStatus.NEW
+    assert first.mark_failed(iid, "timeout", retry=True, max_attempts=3) == ItemStatus.FAILED
+    record = second.item(iid)
+    assert record is not None
+    assert record.attempts == 3
+    assert record.reason == "timeout"
+    assert first.pending_count(3) == 0
+    [other] = _add(first, "https://x.test/b")
+    assert first.mark_failed(other, "HTTP 404", retry=False, max_attempts=3) == ItemStatus.FAILED
+
+
+def test_a_skipped_item_keeps_its_reason(store: StateStore) -> None:
+    [iid] = _add(store, "https://x.test/a")
+    store.mark_skipped(iid, "filtered: too short")
+    record = store.item(iid)
+    assert record is not None
+    assert (record.status, record.reason) == (ItemStatus.SKIPPED, "filtered: too short")
+
+
+def test_publishing_records_path_words_url_and_fingerprint_in_one_step(store: StateStore) -> None:
+    [iid] = _add(store, "https://x.test/a")
+    final = "https://x.test/final"
+    assert (
+        store.reserve(iid, Publication("content/posts/a.md", final, 321, signature(TEXT), 0.8))
+        is None
+    )
+    record = store.item(iid)
+    assert record is not None
+    assert (record.status, record.path, record.final_url, record.words) == (
+        ItemStatus.PUBLISHING,
+        "content/posts/a.md",
+        final,
+        321,
+    )
+    store.finish(iid)
+    record = store.item(iid)
+    assert record is not None
+    assert record.status == ItemStatus.PUBLISHED
+    assert record.published_at
+    # The final URL is now the item's: a feed entry with that link is not new.
+    assert not store.register(item_id(final), final, _entry(final, "other"))
+
+
+def test_the_same_final_url_is_a_duplicate(store: StateStore) -> None:
+    a, b = _add(store, "https://x.test/a", "https://y.test/b")
+    _publish(store, a, "https://x.test/final")
+    conflict = store.reserve(b, Publication("p/b.md", "https://x.test/final", 10))
+    assert conflict is not None
+    assert (conflict.kind, conflict.twin) == ("url", a)
+    assert store.item(b).status == ItemStatus.NEW  # type: ignore[union-attr]
+
+
+def test_the_same_story_is_found_while_it_is_being_published(backend: Opener) -> None:
+    first, second = backend(), backend()
+    a, b, c = _add(first, "https://x.test/a", "https://y.test/b", "https://z.test/c")
+    sig = signature(TEXT)
+    assert (
+        first.reserve(a, Publication("content/posts/a.md", "https://x.test/a", 9, sig, 0.8)) is None
+    )
+    # Reserved, not yet finished: a second process sees the story already.
+    conflict = second.reserve(b, Publication("p/b.md", "https://y.test/b", 9, sig, 0.8))
+    assert conflict is not None
+    assert (conflict.kind, conflict.twin, conflict.twin_path) == ("story", a, "content/posts/a.md")
+    other = signature("An entirely different text about football and the weather " * 20)
+    assert second.reserve(c, Publication("p/c.md", "https://z.test/c", 9, other, 0.8)) is None
+
+
+def test_an_unreserved_story_no_longer_counts(store: StateStore) -> None:
+    a, b = _add(store, "https://x.test/a", "https://y.test/b")
+    sig = signature(TEXT)
+    assert store.reserve(a, Publication("p/a.md", "https://x.test/a", 9, sig, 0.8)) is None
+    store.unreserve(a)
+    assert store.item(a).status == ItemStatus.NEW  # type: ignore[union-attr]
+    assert store.reserve(b, Publication("p/b.md", "https://y.test/b", 9, sig, 0.8)) is None
+
+
+def test_stale_reservations_are_those_whose_lease_ended(store: StateStore) -> None:
+    a, b = _add(store, "https://x.test/a", "https://x.test/b")
+    assert sorted(_claim(store, "host:1:gone")) == sorted([a, b])
+    for iid, url in ((a, "https://x.test/a"), (b, "https://x.test/b")):
+        assert store.reserve(iid, Publication(f"p/{iid}.md", url, 9)) is None
+    assert store.stale_reservations() == []  # the owner may still be writing
+    store.expire_leases(["host:1:gone"])
+    assert [r.id for r in store.stale_reservations()] == sorted([a, b])
+
+
+def test_pruned_items_are_tombstones_and_their_story_is_forgotten(store: StateStore) -> None:
+    a, b = _add(store, "https://x.test/a", "https://y.test/b")
+    _publish(store, a, "https://x.test/a", TEXT)
+    old = store.published_before(datetime.now(UTC) + timedelta(seconds=1))
+    assert [r.id for r in old] == [a]
+    assert store.published_before(datetime.now(UTC) - timedelta(days=1)) == []
+    store.mark_pruned(a)
+    assert store.item(a).status == ItemStatus.PRUNED  # type: ignore[union-attr]
+    assert not store.register(a, "https://x.test/a", _entry("https://x.test/a"))
+    assert (
+        store.reserve(b, Publication("p/b.md", "https://y.test/b", 9, signature(TEXT), 0.8)) is None
+    )
+
+
+def test_a_poll_keeps_validators_and_a_304_keeps_counts(store: StateStore) -> None:
+    after = datetime(2030, 1, 1, tzinfo=UTC)
+    store.record_poll(
+        "s",
+        PollRecord(
+            "https://x.test/f",
+            200,
+            seen=7,
+            new=3,
+            etag='"v1"',
+            last_modified="Mon",
+            next_poll_at=after,
+        ),
+    )
+    state = store.source_state("s")
+    assert (state.etag, state.last_modified, state.next_poll_at) == ('"v1"', "Mon", after)
+    assert state.last_poll_at is not None
+    assert state.url == "https://x.test/f"
+    store.record_poll("s", PollRecord("https://x.test/f", 304, not_modified=True))
+    [status] = store.source_status(["s"])
+    assert (status.last_status, status.seen) == (304, 7)
+    assert store.source_state("s").etag == '"v1"'
+
+
+def test_poll_failures_count_and_schedule_in_one_step(backend: Opener) -> None:
+    first, second = backend(), backend()
+    asked: list[int] = []
+
+    def later(failures: int) -> datetime:
+        asked.append(failures)
+        return datetime(2030, 1, 1, tzinfo=UTC) + timedelta(minutes=failures)
+
+    for store in (first, second, first):
+        store.record_poll_failure(
+            "s", "https://x.test/f", status=500, error="HTTP 500", next_poll=later
+        )
+    assert asked == [1, 2, 3]
+    state = second.source_state("s")
+    assert state.consecutive_failures == 3
+    assert state.next_poll_at == datetime(2030, 1, 1, 0, 3, tzinfo=UTC)
+    [status] = second.source_status(["s"])
+    assert (status.last_status, status.last_error) == (500, "HTTP 500")
+    second.record_poll("s", PollRecord("https://x.test/f", 200))
+    assert first.source_state("s").consecutive_failures == 0
+
+
+def test_unknown_sources_have_an_empty_state(store: StateStore) -> None:
+    assert store.source_state("nobody").etag is None
+    [status] = store.source_status(["nobody"])
+    assert (status.published, status.last_poll_at) == (0, None)
+
+
+def test_robots_answers_expire(store: StateStore) -> None:
+    store.save_robots("https://x.test", 200, "User-agent: *\nDisallow: /private")
+    assert store.robots("https://x.test", 3600) == (200, "User-agent: *\nDisallow: /private")
+    assert store.robots("https://x.test", -1) is None
+    assert store.robots("https://y.test", 3600) is None
+
+
+def test_translations_are_cached_once(store: StateStore) -> None:
+    assert store.cached_translation("k") is None
+    store.save_translation("k", "Hallo")
+    store.save_translation("k", "Servus")  # the first one stays
+    assert store.cached_translation("k") == "Hallo"
+
+
+def test_status_counts_and_last_errors(store: StateStore) -> None:
+    a, b, c = _add(store, "https://x.test/a", "https://x.test/b", "https://x.test/c")
+    _publish(store, a, "https://x.test/a")
+    store.mark_failed(b, "HTTP 404", retry=False, max_attempts=3)
+    [status] = store.source_status(["s"])
+    assert (status.new, status.published, status.failed, status.skipped) == (1, 1, 1, 0)
+    assert store.last_errors("s") == [("https://x.test/b", "HTTP 404")]
+
+
+def test_a_source_whose_text_collapses_is_flagged(store: StateStore) -> None:
+    for n in range(30):
+        url = f"https://x.test/{n}"
+        [iid] = _add(store, url)
+        _publish(store, iid, url, words=600 if n < 20 else 40)
+    assert store.shrinking_sources(["s"]) == {"s": (600, 40)}
+    assert store.shrinking_sources(["other"]) == {}
+
+
+def test_long_reasons_are_bounded(store: StateStore) -> None:
+    [iid] = _add(store, "https://x.test/a")
+    store.mark_failed(iid, "x" * 5000, retry=False, max_attempts=1)
+    reason = store.item(iid).reason  # type: ignore[union-attr]
+    assert reason is not None
+    assert len(reason) == 1000
+    assert reason.endswith("...")
+
+
+@given(
+    title=st.text(max_size=50),
+    authors=st.lists(st.text(max_size=20), max_size=3),
+    guid=st.none() | st.text(min_size=1, max_size=20),
+)
+def test_entry_round_trips_through_the_store(
+    title: str, authors: list[str], guid: str | None
+) -> None:
+    entry = FeedEntry(
+        source="s",
+        link="https://x.test/",
+        guid=guid,
+        title=title,
+        authors=tuple(authors),
+        published=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+    assert entry_from_json(entry_to_json(entry)) == entry
+
+
+def test_sqlite_a_stored_entry_that_cannot_be_read_fails_only_its_item(tmp_path: Path) -> None:
+    """SQLite only: a hand-edited row."""
+    with SQLiteStore(tmp_path / "s.db") as store:
+        _add(store, "https://x.test/a", "https://x.test/b")
+        store._db.execute("UPDATE items SET entry = '{broken' WHERE url = 'https://x.test/a'")
+        assert [i.url for i in store.claim("o:1:a", limit=9, lease_seconds=9, max_attempts=5)] == [
+            "https://x.test/b"
+        ]
+        broken = store.item(item_id("https://x.test/a"))
+        assert broken is not None
+        assert broken.status == ItemStatus.FAILED
+        assert (broken.reason or "").startswith("the stored feed entry cannot be read")
