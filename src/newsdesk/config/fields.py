@@ -1,0 +1,52 @@
+"""What every configuration section shares: the strict base model and the checked value
+types (language codes, one-line header text, IANA time zones)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+
+class Model(BaseModel):
+    """Base of every section: unknown keys, changes after loading, inf and nan are refused."""
+
+    # No inf or nan anywhere: "timeout = inf" is refused here, not by a crash in a later run.
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, frozen=True, allow_inf_nan=False
+    )
+
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+
+
+def _language_code(value: object) -> object:
+    """``"EN"`` -> ``"en"``; a code is also a file-name part (``<id>.<lang>.md``) and a Hugo
+    language key, so anything but ``xx``, ``xxx`` or ``xx-yyyy`` is refused."""
+    if isinstance(value, str):
+        code = value.strip().lower()
+        if not _LANGUAGE_CODE.match(code):
+            raise ValueError(f"expected a language code like 'en', 'pt-br', got {value!r}")
+        return code
+    return value
+
+
+LanguageCode = Annotated[str, BeforeValidator(_language_code)]
+
+
+def one_line(value: str) -> str:
+    """Header values and names: no control characters (a newline would split a header)."""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ValueError("must be one line of text without control characters")
+    return value
+
+
+def check_timezone(value: str) -> str:
+    """``value`` itself when it names an IANA time zone; ValueError otherwise."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'UTC')") from None
+    return value
