@@ -31,7 +31,8 @@ from newsdesk.extraction.generic import (
     trafilatura_author,
     trafilatura_blocks,
 )
-from newsdesk.extraction.metadata import PageMeta, page_metadata, visible_date
+from newsdesk.extraction.metadata import PageMeta, page_metadata
+from newsdesk.extraction.pagedates import visible_date
 from newsdesk.extraction.readable import second_opinion
 from newsdesk.extraction.rules import SiteRule, rule_for
 from newsdesk.models import Block, Extracted
