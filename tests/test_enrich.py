@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -16,11 +18,11 @@ from newsdesk.enrich import enrich
 from newsdesk.enrich.tags import keyword_tags, normalize_terms, tickers
 from newsdesk.models import Article, Block
 from newsdesk.pipeline import run, state_path
-from newsdesk.store import open_store
+from newsdesk.store import open_store, site_lock
 from newsdesk.store.minhash import signature, similarity
 from tests.helpers import cli, write_site
 from tests.pages import investing_current_page, investing_feed, story_text
-from tests.server import LocalServer
+from tests.server import LocalServer, send
 
 
 def test_tickers_are_found_and_normalised() -> None:
@@ -94,8 +96,8 @@ def test_dry_run_explains_every_decision_and_writes_nothing(
     )
     done = cli("run", "--site", str(site), "--dry-run")
     assert done.returncode == 0, done.stderr
-    assert "publish" in done.stdout
-    assert "Oil climbs on supply worries" in done.stdout
+    rows = [line for line in done.stdout.splitlines() if "Oil climbs on supply worries" in line]
+    assert [row.split()[1] for row in rows] == ["publish"], done.stdout
     assert "filtered: matches exclude '/bitcoin|crypto/'" in done.stdout
     assert "fewer than min_words 40" in done.stdout
     assert "dry run: nothing was written" in done.stdout
@@ -174,3 +176,46 @@ def test_warm_up_loads_the_language_model_in_a_background_thread() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["en", "True"]
+
+
+def test_a_dry_run_takes_no_lock_changes_no_state_and_pays_for_nothing(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    """Even while another run holds the site, and with a translation backend configured:
+    the state file stays byte for byte, no post is written, the backend gets no request."""
+    first = ("Oil climbs on supply worries", _serve_story(server, "/1", "Oil", story_text("1")))
+    second = ("Gold slips as rates rise", _serve_story(server, "/2", "Gold", story_text("2")))
+    feed = _feed(server, "/f", [first])
+    backend = server.url("/v1")
+    site = write_site(
+        tmp_path / "site",
+        [{"name": "wire", "url": feed}],
+        translate={"to": ["de"], "url": backend},
+    )
+    paid: list[str] = []
+
+    def translate(handler: BaseHTTPRequestHandler) -> None:
+        request = json.loads(handler.rfile.read(int(handler.headers["Content-Length"])))
+        paid.append(request["messages"][1]["content"])
+        answer = {"choices": [{"message": {"content": "[de] " + paid[-1]}}]}
+        send(handler, 200, json.dumps(answer).encode(), Content_Type="application/json")
+
+    handler_class = server.httpd.RequestHandlerClass
+    handler_class.do_POST = handler_class.do_GET  # type: ignore[attr-defined]
+    server.handle("/v1/chat/completions", translate)
+    assert run(site).published == 1
+    calls = len(paid)
+    assert calls >= 2  # the title and the text, at least: paid for
+    posts = sorted((site / "content" / "posts").iterdir())
+    _feed(server, "/f", [first, second])  # one new item for the dry run to decide
+    state = [state_path(site), state_path(site).with_name("state.db-wal")]
+    before = [p.read_bytes() if p.exists() else b"" for p in state]
+    with site_lock(state_path(site).parent, wait=0):
+        done = cli("run", "--site", str(site), "--dry-run", "--force")
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if "Gold slips as rates rise" in line]
+    assert sorted(row.split()[1] for row in rows) == ["publish", "translate"], done.stdout
+    assert "would translate" in done.stdout
+    assert len(paid) == calls
+    assert sorted((site / "content" / "posts").iterdir()) == posts
+    assert [p.read_bytes() if p.exists() else b"" for p in state] == before

@@ -23,6 +23,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+def _version(value: bool) -> None:
+    if value:
+        from newsdesk import __version__
+
+        typer.echo(f"newsdesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Turn news feeds into a published Hugo site, article by article."""
+
+
 SiteOption = Annotated[Path, typer.Option("--site", "-s", help="The site folder.")]
 Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs (-vv).")]
 
@@ -66,7 +85,8 @@ def init(
 
 def _run_once(site: Path, verbose: int, wait: float | None, options: RunOptions) -> None:
     from newsdesk.config import load_config
-    from newsdesk.console import RichProgress, console, decisions_table, run_table
+    from newsdesk.console import RichProgress, print_run
+    from newsdesk.layout import Site
     from newsdesk.logs import setup_logging
     from newsdesk.pipeline import run as run_pipeline
 
@@ -77,24 +97,7 @@ def _run_once(site: Path, verbose: int, wait: float | None, options: RunOptions)
             report = run_pipeline(site, cfg, wait=wait, progress=progress, options=options)
     except NewsdeskError as exc:
         _fail(exc)
-    console.print(run_table(report))
-    if options.dry_run:
-        console.print(decisions_table(report))
-        console.print("dry run: nothing was written", highlight=False)
-        return
-    if options.fetch_articles:
-        from newsdesk.layout import Site
-
-        folder = Site(site, cfg.posts.section).posts
-        console.print(f"{report.published} post(s) written to {folder}", highlight=False)
-    for failure in report.failures:
-        later = " (will retry)" if failure.retry else ""
-        console.print(
-            f"  [yellow]{escape(failure.source)}[/yellow] {escape(failure.url)}: "
-            f"{escape(failure.reason)}{later}",
-            highlight=False,
-            soft_wrap=True,
-        )
+    print_run(report, Site(site, cfg.posts.section), options)
 
 
 Wait = Annotated[
@@ -178,27 +181,14 @@ def watch(site: SiteOption = Path("."), verbose: Verbose = 0) -> None:
 @app.command()
 def status(site: SiteOption = Path(".")) -> None:
     """Per source: last poll, HTTP status, items seen/new/published/failed, last error."""
-    from newsdesk.console import console, status_table
+    from newsdesk.console import print_status
     from newsdesk.status import site_status
 
     try:
         state = site_status(site)
     except NewsdeskError as exc:
         _fail(exc)
-    console.print(status_table(state.sources))
-    for name, (before, now) in state.shrinking.items():
-        console.print(
-            f"  [red]{escape(name)}[/red]: extracted text shrank from about {before} to {now} "
-            "words per post; the page layout or a site rule may have changed",
-            highlight=False,
-        )
-    for name, items in state.failures.items():
-        for url, reason in items:
-            console.print(
-                f"  [yellow]{escape(name)}[/yellow] {escape(url)}: {escape(reason)}",
-                highlight=False,
-                soft_wrap=True,
-            )
+    print_status(state)
 
 
 @app.command()
@@ -273,28 +263,22 @@ def extract_command(
     from newsdesk.extraction import dumps, extract
     from newsdesk.fetch import decode_html
 
-    if source == "-" and url and sys.stdin.isatty():
-        import asyncio
-
-        from newsdesk.config import FetchConfig
-        from newsdesk.fetch import Fetcher
-        from newsdesk.fetch.guard import TRUST_ALL
-
-        async def fetch() -> tuple[str, str]:
-            async with Fetcher(FetchConfig()) as fetcher:
-                page = await fetcher.get_page(url, TRUST_ALL)  # the user's own URL
-            return page.html, page.url
-
-        try:
-            html, final = asyncio.run(fetch())
-        except NewsdeskError as exc:
-            _fail(exc)
-    else:
+    raw = b""
+    if source != "-" or not (url and sys.stdin.isatty()):
         try:
             raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
         except OSError as exc:
             _fail(ConfigError(f"cannot read {source}: {exc.strerror}"))
+    if raw or not url:
         html, final = decode_html(raw), url or ""
+    else:  # no page given (a terminal, or nothing on stdin): fetch the URL
+        from newsdesk.fetch.article import fetch_url
+
+        try:
+            page = fetch_url(url)
+        except NewsdeskError as exc:
+            _fail(exc)
+        html, final = page.html, page.url
     typer.echo(dumps(extract(html, final)))
 
 
@@ -304,7 +288,7 @@ def demo(
     verbose: Verbose = 0,
 ) -> None:
     """Run the whole pipeline offline on built-in sample sources and build the site."""
-    from newsdesk.console import console, run_table
+    from newsdesk.console import print_demo
     from newsdesk.demo import run_demo
     from newsdesk.logs import setup_logging
 
@@ -313,23 +297,9 @@ def demo(
         result = run_demo(site)
     except NewsdeskError as exc:
         _fail(exc)
-    console.print(run_table(result.report))
-    for decision in result.report.decisions:
-        if decision.outcome != "publish":
-            console.print(
-                f"  [yellow]{escape(decision.source)}[/yellow] {decision.outcome}: "
-                f"{escape(decision.detail)}",
-                highlight=False,
-                soft_wrap=True,
-            )
+    print_demo(result, site)
     if result.build.returncode:
-        console.print(result.build.output, markup=False)
         raise typer.Exit(result.build.returncode)
-    console.print(
-        f"\n[bold green]Demo site built:[/bold green] {result.build.public / 'index.html'}\n"
-        f"Posts: {site / 'content'}   Preview: newsdesk serve --site {site}",
-        highlight=False,
-    )
 
 
 def main() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -10,7 +12,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from newsdesk.report import RunReport
-from newsdesk.store import SourceStatus
+
+if TYPE_CHECKING:
+    from newsdesk.demo import DemoResult
+    from newsdesk.layout import Site
+    from newsdesk.runtime import RunOptions
+    from newsdesk.status import SiteStatus
+    from newsdesk.store import SourceStatus
 
 console = Console()
 err_console = Console(stderr=True)
@@ -142,3 +150,61 @@ def decisions_table(report: RunReport) -> Table:
             escape(d.detail),
         )
     return table
+
+
+def print_run(report: RunReport, site: Site, options: RunOptions) -> None:
+    """The end of ``run``/``poll``: the table, then what was written and what failed."""
+    console.print(run_table(report))
+    if options.dry_run:
+        console.print(decisions_table(report))
+        console.print("dry run: nothing was written", highlight=False)
+        return
+    if options.fetch_articles:
+        console.print(f"{report.published} post(s) written to {site.posts}", highlight=False)
+    for failure in report.failures:
+        later = " (will retry)" if failure.retry else ""
+        console.print(
+            f"  [yellow]{escape(failure.source)}[/yellow] {escape(failure.url)}: "
+            f"{escape(failure.reason)}{later}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def print_demo(result: DemoResult, site: Path) -> None:
+    """The end of ``demo``: the table, every item not published, and where the site is."""
+    console.print(run_table(result.report))
+    for decision in result.report.decisions:
+        if decision.outcome != "publish":
+            console.print(
+                f"  [yellow]{escape(decision.source)}[/yellow] {decision.outcome}: "
+                f"{escape(decision.detail)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if result.build.returncode:
+        console.print(result.build.output, markup=False)
+        return
+    console.print(
+        f"\n[bold green]Demo site built:[/bold green] {result.build.public / 'index.html'}\n"
+        f"Posts: {site / 'content'}   Preview: newsdesk serve --site {site}",
+        highlight=False,
+    )
+
+
+def print_status(state: SiteStatus) -> None:
+    """``status``: the table, sources whose text shrank, and each source's latest failures."""
+    console.print(status_table(state.sources))
+    for name, (before, now) in state.shrinking.items():
+        console.print(
+            f"  [red]{escape(name)}[/red]: extracted text shrank from about {before} to {now} "
+            "words per post; the page layout or a site rule may have changed",
+            highlight=False,
+        )
+    for name, items in state.failures.items():
+        for url, reason in items:
+            console.print(
+                f"  [yellow]{escape(name)}[/yellow] {escape(url)}: {escape(reason)}",
+                highlight=False,
+                soft_wrap=True,
+            )
