@@ -11,6 +11,10 @@ such as a translation backend's) share all of this.
 Redirects are followed here, one hop at a time, so that each hop is judged on its own: a hop
 to an origin the request's ``Trust`` does not cover goes through the client that connects only
 to public addresses (``guard.py``).
+
+Around the ``Fetcher`` here: the retry loop and ``Retry-After`` (``retry.py``), failures in
+plain words (``failures.py``), the response and reading its body (``response.py``), and the
+environment's proxies (``proxies.py``).
 """
 
 from __future__ import annotations
@@ -18,22 +22,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import math
-import random
-import time
 from collections import defaultdict
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from urllib.parse import urlsplit
 
 import httpx
-from httpx._utils import URLPattern, get_environment_proxies  # no public API for either
 
 from newsdesk.config import FetchConfig
 from newsdesk.errors import FetchError
 from newsdesk.fetch.charset import decode_html
-from newsdesk.fetch.decompress import BoundedDecoder
+from newsdesk.fetch.failures import BadURL, plain_reason, status_error
 from newsdesk.fetch.gate import HostGate
 from newsdesk.fetch.guard import (
     TRUST_NONE,
@@ -43,96 +42,12 @@ from newsdesk.fetch.guard import (
     guarded_transport,
     resolve,
 )
+from newsdesk.fetch.proxies import EnvironmentProxies
+from newsdesk.fetch.response import Response, discard, read_body
+from newsdesk.fetch.retry import with_retries
 from newsdesk.models import Page
-from newsdesk.numbers import bounded_int
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
-_TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
-MAX_RETRY_AFTER = 7 * 86400  # a longer Retry-After is read as a week
-
-
-class BadURL(FetchError):
-    """A URL that cannot be requested at all (not http(s), a bad port, a host httpx refuses)."""
-
-
-async def _discard(response: httpx.Response, limit: int = 65_536) -> None:
-    """Read a redirect's small body so its connection can serve the next hop; a big one is
-    not worth reading, and closing drops the connection instead."""
-    read = 0
-    with contextlib.suppress(httpx.HTTPError):
-        async for chunk in response.aiter_raw():
-            read += len(chunk)
-            if read > limit:
-                break
-    await response.aclose()
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    """A completed HTTP response, body read in full (within the size cap)."""
-
-    url: str
-    status: int
-    headers: httpx.Headers
-    content: bytes
-
-    @property
-    def content_type(self) -> str:
-        """The media type without parameters, lower-case."""
-        value: str = self.headers.get("content-type", "")
-        return value.split(";")[0].strip().lower()
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), at most a week."""
-    if not value:
-        return None
-    seconds = bounded_int(value, MAX_RETRY_AFTER)
-    if seconds is not None:
-        return float(seconds)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        return None
-    try:
-        ahead = float(when.timestamp()) - time.time()
-    except (OverflowError, OSError, ValueError):
-        return None
-    return min(max(0.0, ahead), MAX_RETRY_AFTER) if math.isfinite(ahead) else None
-
-
-_BY_TYPE: tuple[tuple[type[httpx.TransportError], str], ...] = (
-    (httpx.ReadError, "the connection was reset or closed mid-response"),
-    (httpx.WriteError, "the connection was reset while sending the request"),
-    (httpx.RemoteProtocolError, "the server broke the HTTP protocol"),
-    (httpx.ConnectError, "could not connect"),
-    (httpx.ProxyError, "the proxy refused the request"),
-)
-
-
-def _plain(exc: httpx.TransportError) -> str:
-    text = str(exc)
-    if not text:
-        return next(
-            (words for kind, words in _BY_TYPE if isinstance(exc, kind)), type(exc).__name__
-        )
-    lowered = text.lower()
-    for needle, words in (
-        ("connection refused", "connection refused"),
-        ("all connection attempts failed", "could not connect (refused or unreachable)"),
-        ("name or service not known", "host name not found"),
-        ("nodename nor servname", "host name not found"),
-        ("temporary failure in name resolution", "host name lookup failed"),
-        ("reset by peer", "connection reset by the server"),
-        ("server disconnected", "the server closed the connection mid-response"),
-        ("incomplete", "the server closed the connection mid-response"),
-        ("certificate", "TLS certificate problem"),
-    ):
-        if needle in lowered:
-            return words
-    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +68,7 @@ class Fetcher:
         """A client for ``cfg``; ``resolver`` looks host names up (tests replace it)."""
         self.cfg = cfg
         limits = httpx.Limits(max_connections=cfg.concurrency)
-        self._proxies = get_environment_proxies()  # pattern -> proxy URL, or None: direct
-        self._proxy_patterns = sorted(URLPattern(p) for p in self._proxies)  # httpx's order
+        self._proxies = EnvironmentProxies()
         # Origins of the user's own feeds: an intranet address is fine, a public name that
         # turns private in mid-run is not (GuardedBackend).
         self._trusted = self._http_client(
@@ -173,16 +87,12 @@ class Fetcher:
         self, transport: httpx.AsyncBaseTransport, limits: httpx.Limits
     ) -> httpx.AsyncClient:
         # Environment proxies, mounted by hand: httpx drops them when a transport is given.
-        mounts: dict[str, httpx.AsyncBaseTransport | None] = {
-            pattern: httpx.AsyncHTTPTransport(proxy=proxy, limits=limits) if proxy else None
-            for pattern, proxy in self._proxies.items()
-        }
         return httpx.AsyncClient(
             headers={"User-Agent": self.cfg.user_agent_header, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=False,  # _follow follows them, judging each hop
             timeout=httpx.Timeout(self.cfg.timeout),
             transport=transport,
-            mounts=mounts,
+            mounts=self._proxies.mounts(limits),
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -246,25 +156,10 @@ class Fetcher:
             raise BadURL(f"not a valid URL: {url!r}") from None
         if parts.scheme not in ("http", "https") or not host:
             raise BadURL(f"not an http(s) URL: {url!r}")
-        gate = self.gate(host)
         tries = (self.cfg.retries if retries is None else retries) + 1
-        for attempt in range(tries):
-            try:
-                async with gate:  # the host's turn, then one of the client's slots
-                    return await self._attempt(request, trust)
-            except FetchError as exc:
-                if exc.retry_after is not None:
-                    gate.cool_down(min(exc.retry_after, self.cfg.max_retry_wait))
-                last = attempt == tries - 1
-                wait = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
-                if not exc.transient or last or wait > self.cfg.max_retry_wait:
-                    raise
-            await asyncio.sleep(wait)  # backoff between tries of one request
-        raise AssertionError("unreachable")
-
-    def _backoff(self, attempt: int) -> float:
-        base = self.cfg.backoff * 2.0**attempt
-        return min(base + random.uniform(0, base), self.cfg.max_retry_wait)
+        return await with_retries(
+            lambda: self._attempt(request, trust), self.gate(host), self.cfg, tries
+        )
 
     async def _attempt(self, request: _Outgoing, trust: Trust) -> Response:
         seconds = self.cfg.timeout if request.timeout is None else request.timeout
@@ -278,7 +173,7 @@ class Fetcher:
         except httpx.TimeoutException:
             raise FetchError(f"timed out after {seconds:g}s", transient=True) from None
         except httpx.TransportError as exc:
-            raise FetchError(f"connection failed: {_plain(exc)}", transient=True) from None
+            raise FetchError(f"connection failed: {plain_reason(exc)}", transient=True) from None
 
     async def _follow(self, outgoing: _Outgoing, trust: Trust) -> httpx.Response:
         """Send the request and follow its redirects one hop at a time; the last response is
@@ -292,24 +187,17 @@ class Fetcher:
         )
         for _ in range(self.cfg.max_redirects + 1):
             trusted = trust.admits(request.url)
-            if not trusted and self._via_proxy(request.url):
+            if not trusted and self._proxies.carries(request.url):
                 await self._check_before_proxy(request.url.host)
             client = self._trusted if trusted else self._public
             response = await client.send(request, stream=True)
             if response.next_request is None:
                 return response
-            await _discard(response)
+            await discard(response)
             request = response.next_request
             if request.url.scheme not in ("http", "https"):
                 raise FetchError(f"redirected to a non-http(s) URL: {request.url}")
         raise FetchError(f"more than {self.cfg.max_redirects} redirects")
-
-    def _via_proxy(self, url: httpx.URL) -> bool:
-        """True when an environment proxy, not newsdesk, connects to ``url``."""
-        for pattern in self._proxy_patterns:
-            if pattern.matches(url):
-                return self._proxies[pattern.pattern] is not None
-        return False
 
     async def _check_before_proxy(self, host: str) -> None:
         """Behind a proxy the proxy connects, so the address cannot be pinned: refuse a host
@@ -325,31 +213,11 @@ class Fetcher:
         async with contextlib.aclosing(response):
             status = response.status_code
             if status >= 400:
-                raise FetchError(
-                    f"HTTP {status} {response.reason_phrase}".strip(),
-                    status=status,
-                    transient=status in _TRANSIENT_STATUS,
-                    retry_after=retry_after_seconds(response.headers.get("retry-after"))
-                    if status in (429, 503)
-                    else None,
-                )
+                raise status_error(response)
             if status == 304:
                 return Response(str(response.url), status, response.headers, b"")
-            declared = response.headers.get("content-length", "").strip()
-            length = bounded_int(declared, self.cfg.max_bytes + 1)
-            if length is not None and length > self.cfg.max_bytes:
-                size = f"{declared} bytes" if len(declared) <= 18 else f"{len(declared)} digits"
-                raise FetchError(
-                    f"response too large ({size}, limit {self.cfg.max_bytes})", status=status
-                )
-            decoder = BoundedDecoder(
-                response.headers.get("content-encoding", ""), self.cfg.max_bytes
-            )
-            chunks: list[bytes] = []
-            async for raw in response.aiter_raw():
-                chunks.append(decoder.feed(raw))
-            chunks.append(decoder.flush())
-            return Response(str(response.url), status, response.headers, b"".join(chunks))
+            content = await read_body(response, self.cfg.max_bytes)
+            return Response(str(response.url), status, response.headers, content)
 
     async def get_page(self, url: str, trust: Trust = TRUST_NONE) -> Page:
         """GET an article page and decode it; non-HTML answers (PDF, images) fail."""

@@ -16,7 +16,8 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from newsdesk.errors import FetchError
-from newsdesk.fetch.client import BadURL, Fetcher
+from newsdesk.fetch.client import Fetcher
+from newsdesk.fetch.failures import BadURL
 from newsdesk.fetch.guard import TRUST_NONE, AddressRefused, Trust
 
 AGENT = "newsdesk"
