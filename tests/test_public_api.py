@@ -31,7 +31,7 @@ def test_the_package_exports_exactly_its_api() -> None:
         assert getattr(newsdesk, name) is not None
     assert newsdesk.run.__module__ == "newsdesk.pipeline"
     with pytest.raises(AttributeError, match="no attribute 'Store'"):
-        _ = newsdesk.Store  # type: ignore[attr-defined]
+        _ = newsdesk.Store
 
 
 def test_the_store_exports_its_protocol_records_and_default_backend() -> None:
