@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit venv clean
+.PHONY: demo test lint unit unit-fast venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -rs  # -rs: every skip says why
+
+unit-fast: $(STAMP)  # under 30 s: no Hugo builds, corpora, kill -9 trials or fuzzing
+	$(BIN)/python -m pytest -q -rs -m "not slow and not hugo"
 
 test: lint unit
 

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -36,6 +36,8 @@ class TrialResult:
     lost: int
     bad_files: int
     temp_files: int
+    killed: bool = False
+    """The run was really killed (it had not finished before the signal)."""
 
     @property
     def ok(self) -> bool:
@@ -97,7 +99,7 @@ def kill_trial(
     killed_after = _post_count(posts)
     if process.poll() is None:
         os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    killed = process.wait() == -signal.SIGKILL
     for _ in range(3):  # rerun until nothing is pending
         done = subprocess.run(
             _cli(site), capture_output=True, text=True, timeout=timeout, check=False
@@ -105,7 +107,7 @@ def kill_trial(
         assert done.returncode == 0, done.stderr
         if "0 post(s) written" in done.stdout:
             break
-    return inspect(site, total, killed_after)
+    return replace(inspect(site, total, killed_after), killed=killed)
 
 
 def inspect(site: Path, total: int, killed_after: int = 0) -> TrialResult:

@@ -18,6 +18,7 @@ def _site(tmp_path: Path, text: str) -> Path:
     return site
 
 
+@pytest.mark.slow  # three commands in a subprocess per case
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -14,6 +14,8 @@ from newsdesk.demo import DemoServer, run_demo
 from newsdesk.demo.server import data_root
 from tests.helpers import cli, split_post
 
+pytestmark = pytest.mark.slow  # left out of `make unit-fast`
+
 
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -14,6 +14,8 @@ import newsdesk
 from tests.conftest import SHARED, require_shared
 from tests.scoring import SetScore, date_ok, load_cases, title_ok
 
+pytestmark = pytest.mark.slow  # left out of `make unit-fast`
+
 FLOORS = json.loads((Path(__file__).parent / "extraction_floors.json").read_text())
 
 

@@ -17,6 +17,8 @@ from tests.helpers import write_site
 from tests.pages import investing_current_page, investing_feed, story_text
 from tests.server import LocalServer, drip, reset, send
 
+pytestmark = pytest.mark.slow  # left out of `make unit-fast`
+
 TEXT = "Grain prices rose on Tuesday as traders weighed the weather outlook. " * 6
 
 
@@ -251,7 +253,9 @@ def test_valid_but_empty_feed_is_not_an_error(tmp_path: Path, server: LocalServe
     site = _site(tmp_path, server, {"name": "empty", "url": url})
     report = run(site)
     assert report.sources["empty"].error is None
+    assert report.sources["empty"].status == 200  # polled and read, not skipped
     assert report.sources["empty"].seen == 0
+    assert server.hits("/empty") == 1
     _check_good(report)
 
 

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,8 @@ from newsdesk.pipeline import RunOptions, run
 from newsdesk.store import open_store
 from tests.helpers import write_site
 from tests.server import LocalServer
+
+pytestmark = pytest.mark.slow  # left out of `make unit-fast`
 
 # Pieces that break naive parsers, mixed into arbitrary text.
 _NASTY = st.sampled_from(

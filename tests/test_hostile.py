@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from tests.helpers import write_site
 from tests.hostile import CASES, Case, item, rss, run_case
 from tests.pages import investing_current_page, story_text
 from tests.server import LocalServer, send
+
+pytestmark = pytest.mark.slow  # left out of `make unit-fast`
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -56,6 +59,8 @@ def test_a_bug_on_one_source_is_recorded_against_it_and_the_run_goes_on(
         state = store.source_state("buggy")
     assert state.consecutive_failures == 2
     assert state.next_poll_at is not None  # backed off, retried later, never dropped
+    ahead = (state.next_poll_at - datetime.now(UTC)).total_seconds()
+    assert 0.8 * 120 - 5 <= ahead <= 1.2 * 120  # the second failure: 2 minutes, jittered
 
 
 def test_a_bug_on_one_item_costs_that_item_a_try(

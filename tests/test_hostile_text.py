@@ -33,6 +33,8 @@ from newsdesk.publish.markdown import one_line
 from newsdesk.site import build_site, init_site
 from newsdesk.xmltext import xml_safe
 
+pytestmark = pytest.mark.slow  # left out of `make unit-fast`
+
 SITE_TITLE = "Test Wire"
 KINDS = ("p", "h", "li", "quote", "pre")
 # What the theme and Goldmark make of plain text in each kind of block, and nothing more.

@@ -24,6 +24,8 @@ from tests.hostile import item, rss
 from tests.pages import investing_current_page, story_text
 from tests.server import LocalServer
 
+pytestmark = pytest.mark.slow  # left out of `make unit-fast`
+
 
 def _one_line_error(done: subprocess.CompletedProcess[str], code: int, *phrases: str) -> None:
     assert done.returncode == code, (done.stdout, done.stderr)
@@ -202,7 +204,7 @@ def test_an_absurd_config_value_exits_2_from_the_command_line(tmp_path: Path) ->
     site.mkdir()
     (site / CONFIG_FILE).write_text("[fetch]\ntimeout = inf\n", encoding="utf-8")
     done = cli("run", "--site", str(site))
-    _one_line_error(done, 2, "")
+    _one_line_error(done, 2, "newsdesk.toml is invalid")
     assert "fetch.timeout: Input should be a finite number" in done.stderr
 
 

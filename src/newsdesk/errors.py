@@ -5,14 +5,20 @@ NewsdeskError                 base class: anything newsdesk reports to a user
 ├── SiteLockedError           another run holds the site's lock
 ├── StorageError              the machine, not the input: disk full, read-only folder,
 │                             unreadable or damaged state database (stops the run)
-├── FetchError                an HTTP request failed (status, timeout, size, type)
-│   └── AddressRefused        (fetch/guard.py) a third-party URL leads inside the network
-├── FeedError                 a response is not a feed newsdesk can read
+├── Fail                      a stage could not do its work on an item or a source;
+│   │                         ``retry``: worth trying again in a later run
+│   ├── FetchError            an HTTP request failed (status, timeout, size, type);
+│   │   │                     ``retry`` is true for timeouts, resets, 5xx and 429
+│   │   └── AddressRefused    (fetch/guard.py) a third-party URL leads inside the network
+│   ├── FeedError             a response is not a feed newsdesk can read
+│   └── ExtractionFailed      neither the page nor the feed gave any text
 └── Skip                      an item is deliberately not published (reason in the message)
-    └── ExtractionFailed      neither the page nor the feed gave any text
+
+A stage takes a record and returns the next one, or raises ``Skip`` or ``Fail`` (think
+scrapy's ``DropItem``).
 
 Everything else a source or an item raises is a bug on that unit's input: it is recorded
-against the unit and the run goes on (pipeline.py). A ``StorageError`` is the exception: no
+against the unit and the run goes on (runtime.py). A ``StorageError`` is the exception: no
 other unit could do better, so the run stops with the message and the state as it was.
 """
 
@@ -100,11 +106,19 @@ def _sqlite_error(exc: sqlite3.Error, state_db: Path | None) -> StorageError | N
     return None
 
 
-class FetchError(NewsdeskError):
+class Fail(NewsdeskError):
+    """A stage could not do its work; ``retry`` says whether a later run may succeed."""
+
+    def __init__(self, message: str, *, retry: bool = False):
+        super().__init__(message)
+        self.retry = retry
+
+
+class FetchError(Fail):
     """An HTTP request failed.
 
-    ``transient`` is true for failures worth retrying later (timeouts, resets, 5xx, 429);
-    ``retry_after`` is the server's Retry-After in seconds, when it sent one.
+    ``transient`` (``retry``) is true for failures worth retrying later (timeouts, resets,
+    5xx, 429); ``retry_after`` is the server's Retry-After in seconds, when it sent one.
     """
 
     def __init__(
@@ -115,13 +129,17 @@ class FetchError(NewsdeskError):
         transient: bool = False,
         retry_after: float | None = None,
     ):
-        super().__init__(message)
+        super().__init__(message, retry=transient)
         self.status = status
-        self.transient = transient
         self.retry_after = retry_after
 
+    @property
+    def transient(self) -> bool:
+        """A passing failure: worth trying again later."""
+        return self.retry
 
-class FeedError(NewsdeskError):
+
+class FeedError(Fail):
     """A response could not be read as RSS, Atom, RDF or JSON Feed."""
 
 
@@ -129,5 +147,5 @@ class Skip(NewsdeskError):
     """An item is not published; the message says why (scrapy's ``DropItem``)."""
 
 
-class ExtractionFailed(Skip):
+class ExtractionFailed(Fail):
     """Neither the article page nor the feed entry yielded any text."""

@@ -1,9 +1,9 @@
 """One item as a unit of a run: through the stages fetch -> extract -> assemble/enrich ->
 dedupe (the store's reservation) -> translate -> publish, ending in one ``Outcome``.
 
-A stage returns the next record or raises: ``Skip`` (not published, by design), a transient
-``FetchError`` (tried again by a later run), ``ExtractionFailed`` (given up). Whatever else
-an item raises, bugs included, is recorded against that item only.
+A stage returns the next record or raises ``Skip`` (not published, by design) or ``Fail``
+(``retry``: tried again by a later run, up to ``max_attempts``; else given up with its
+reason). Whatever else an item raises, bugs included, is recorded against that item only.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from newsdesk.assemble import build_article
 from newsdesk.config import SourceConfig
 from newsdesk.enrich import apply_filters, enrich
 from newsdesk.enrich.translate import TranslationError, TranslationSkipped, translate_article
-from newsdesk.errors import ExtractionFailed, FetchError, Skip, storage_error
+from newsdesk.errors import Fail, FetchError, Skip, storage_error
 from newsdesk.extraction import extract
 from newsdesk.extraction.pool import WorkerDied
 from newsdesk.fetch.article import fetch_article
@@ -76,15 +76,12 @@ async def _process(ctx: RunContext, item: PendingItem) -> None:
         apply_filters(article, source, ctx.cfg)
         _reserve(ctx, source, item, article)
         path = await _publish(ctx, source, article)
-    except ExtractionFailed as exc:
-        _failed(ctx, item, str(exc), retry=False)
-        return
     except Skip as exc:
         ctx.store.mark_skipped(item.id, str(exc))
         ctx.count(source.name, item.url, Outcome.SKIPPED, str(exc))
         return
-    except FetchError as exc:
-        _failed(ctx, item, str(exc), retry=True)
+    except Fail as exc:
+        _failed(ctx, item, str(exc), retry=exc.retry)
         return
     ctx.count(source.name, item.url, Outcome.PUBLISHED, path, article.title)
 
