@@ -1,14 +1,21 @@
 """A static file server for benchmarks, run as its own process: serves a folder on 127.0.0.1
-with ETag / If-None-Match (304) and prints its port on the first line of stdout."""
+with ETag / If-None-Match (304) and prints its port on the first line of stdout.
+
+    corpus_server.py FOLDER [FEED_DELAY]
+
+FEED_DELAY (seconds) holds every feed's answer that long, as a slow remote server would."""
 
 from __future__ import annotations
 
 import hashlib
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(sys.argv[1]).resolve()
+FEED_DELAY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+FEEDS = (".rss", ".atom", ".json", ".rdf")
 TYPES = {
     ".rss": "application/rss+xml",
     ".atom": "application/atom+xml",
@@ -31,6 +38,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if FEED_DELAY and path.suffix in FEEDS:
+            time.sleep(FEED_DELAY)
         body = path.read_bytes()
         etag = '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
         if self.headers.get("If-None-Match") == etag:

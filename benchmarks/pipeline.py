@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/pipeline.py                        # 20 sources x 25 articles
     .venv/bin/python benchmarks/pipeline.py --sources 500 --articles 20
+    .venv/bin/python benchmarks/pipeline.py --feed-delay 1   # feeds from a slow remote server
 
 Feeds in every supported format (RSS 2.0 in investing.com's style, Atom, JSON Feed, RSS 1.0)
 link to article pages taken from ../shared/corpus/articles (real sizes and markup), served by a
@@ -136,6 +137,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=int, default=20)
     parser.add_argument("--articles", type=int, default=25, help="articles per source")
+    parser.add_argument(
+        "--feed-delay", type=float, default=0.0, help="seconds each feed takes to answer"
+    )
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"{CORPUS} is missing: the benchmark needs ../shared/corpus")
@@ -145,7 +149,12 @@ def main() -> None:
         root = Path(tmp) / "www"
         root.mkdir()
         server = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("corpus_server.py")), str(root)],
+            [
+                sys.executable,
+                str(Path(__file__).with_name("corpus_server.py")),
+                str(root),
+                str(args.feed_delay),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -168,7 +177,7 @@ def main() -> None:
             (site / "newsdesk.toml").write_text("\n".join(lines) + "\n")
             print(
                 f"{args.sources} sources x {args.articles} articles = {total} articles, "
-                f"{len(pages)} distinct corpus pages"
+                f"{len(pages)} distinct corpus pages, feeds answer in {args.feed_delay:g} s"
             )
             floor = floor_rate(pages, min(total, 300))
             print(f"floor: bare trafilatura, one process:  {floor:6.1f} articles/s")

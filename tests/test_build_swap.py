@@ -87,7 +87,7 @@ def _visible(folder: Path) -> dict[str, bytes]:
 
 def _builds(site: Path) -> list[str]:
     """What is left in the build folders' folder."""
-    return sorted(p.name for p in (site / install_module.BUILDS).iterdir())
+    return sorted(p.name for p in Site(site).builds.iterdir())
 
 
 def _new_post(site: Path) -> None:
@@ -487,7 +487,7 @@ def test_a_bind_mount_of_public_serves_the_new_site(tmp_path: Path) -> None:
 def test_a_killed_build_leaves_nothing_behind(tmp_path: Path) -> None:
     site = _site(tmp_path)
     _build(site)
-    root = site / install_module.BUILDS
+    root = Site(site).builds
     (root / "build-killed" / "public" / "posts").mkdir(parents=True)
     (root / "build-killed.lock").touch()  # left by earlier versions
     (root / ".lock").touch()

@@ -58,6 +58,16 @@ class Site:
         return self.state_dir / "builds"
 
     @property
+    def build_lock(self) -> Path:
+        """Held for a whole build: one build at a time per site."""
+        return self.state_dir / "build.lock"
+
+    @property
+    def hugo_config(self) -> Path:
+        """``hugo.toml``, generated from ``newsdesk.toml`` on every build."""
+        return self.root / "hugo.toml"
+
+    @property
     def hugo_cache(self) -> Path:
         """Hugo's cache folder (``HUGO_CACHEDIR``)."""
         return self.state_dir / "hugo-cache"

@@ -12,7 +12,7 @@ sections), ``sources`` (``[[sources]]``), ``document`` (the whole file) and ``lo
 from newsdesk.config.document import Config
 from newsdesk.config.durations import MAX_DURATION, Duration, parse_duration
 from newsdesk.config.fields import LanguageCode
-from newsdesk.config.loading import CONFIG_FILE, load_config, parse_config
+from newsdesk.config.loading import load_config, parse_config
 from newsdesk.config.sections import (
     DEFAULT_WIDGETS,
     DedupeConfig,
@@ -28,6 +28,7 @@ from newsdesk.config.sections import (
     WatchConfig,
 )
 from newsdesk.config.sources import SourceConfig
+from newsdesk.layout import CONFIG_FILE
 
 __all__ = [
     "CONFIG_FILE",

@@ -11,8 +11,7 @@ from pydantic import ValidationError
 
 from newsdesk.config.document import Config
 from newsdesk.errors import ConfigError
-
-CONFIG_FILE = "newsdesk.toml"
+from newsdesk.layout import CONFIG_FILE
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsdesk.config import Config, load_config
+from newsdesk.layout import Site
 from newsdesk.site.hugo import UNCHANGED, explain_failure, run_hugo, run_pagefind
 from newsdesk.site.install import build_folder, build_lock, install
 from newsdesk.site.tools import theme_dir, write_hugo_config
@@ -44,10 +45,10 @@ def build_site(site_dir: Path, cfg: Config | None = None) -> BuildResult:
     """
     site_dir = Path(site_dir).resolve()
     cfg = cfg or load_config(site_dir)
-    public = site_dir / "public"
+    public = Site(site_dir).public
     with build_lock(site_dir):
         write_hugo_config(site_dir, cfg)
-        (site_dir / "content").mkdir(exist_ok=True)
+        Site(site_dir).content.mkdir(exist_ok=True)
         target = public.resolve()  # the folder itself, when public/ is a link to it
         with build_folder(site_dir, target) as work:
             fresh = work / "public"

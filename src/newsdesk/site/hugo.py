@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsdesk.layout import Site
 from newsdesk.site.tools import hugo_binary, hugo_env, pagefind_binary
 
 UNCHANGED = "the site in public/ was left as it was"
@@ -109,7 +110,7 @@ def explain_failure(output: str, site_dir: Path) -> Failure:
     if line is None:
         line = _field_line(lines, end, output)
     where = f"{shown}, line {line}" if line else f"{shown}"
-    if path.is_relative_to(site_dir / "content"):
+    if path.is_relative_to(Site(site_dir).content):
         in_front_matter = end is not None and line is not None and line <= end
         if in_front_matter or "front matter" in output:
             problem = "Hugo cannot read the front matter (the block between the --- lines)"

@@ -33,10 +33,9 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from newsdesk.layout import Site
 from newsdesk.store.lock import site_lock
 
-BUILDS = Path(".newsdesk") / "builds"  # fresh build folders, relative to the site folder
-LOCK = Path(".newsdesk") / "build.lock"  # held for a whole build, relative to the site folder
 # Where builds go when .newsdesk/builds cannot rename into public/ (another file system, or
 # public/ is a mount point): a hidden folder inside public/, which the install never touches.
 IN_PUBLIC = ".newsdesk-builds"
@@ -50,7 +49,8 @@ _PAGES = (".html", ".htm", ".xml")
 def build_lock(site_dir: Path) -> contextlib.AbstractContextManager[None]:
     """Hold the site's build lock while the block runs; another build of the same site (in
     any process or thread) waits for it. The same lock as a run's, on another file."""
-    return site_lock(site_dir / LOCK.parent, name=LOCK.name)
+    lock = Site(site_dir).build_lock
+    return site_lock(lock.parent, name=lock.name)
 
 
 @contextlib.contextmanager
@@ -65,7 +65,7 @@ def build_folder(site_dir: Path, target: Path) -> Iterator[Path]:
     target.mkdir(parents=True, exist_ok=True)
     try:
         root = _builds_root(site_dir, target)
-        for folder in (site_dir / BUILDS, target / IN_PUBLIC):
+        for folder in (Site(site_dir).builds, target / IN_PUBLIC):
             _remove_stale(folder)
         root.mkdir(exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=_BUILD_PREFIX, dir=root))
@@ -84,7 +84,7 @@ def build_folder(site_dir: Path, target: Path) -> Iterator[Path]:
 def _builds_root(site_dir: Path, target: Path) -> Path:
     """``.newsdesk/builds`` when a file renames from there into ``target``, else a hidden
     folder inside ``target``."""
-    root = site_dir / BUILDS
+    root = Site(site_dir).builds
     root.mkdir(parents=True, exist_ok=True)
     # st_dev of public/ itself: a file system mounted on public/ has its own. A bind mount
     # of the same file system has the same st_dev, but rename() refuses to cross it (EXDEV),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsdesk.config import CONFIG_FILE
 from newsdesk.errors import NewsdeskError
+from newsdesk.layout import Site
 from newsdesk.publish.frontmatter import quote
 
 TEMPLATE = """\
@@ -87,10 +87,10 @@ def init_site(
         fetch: extra lines for the ``[fetch]`` table.
     """
     site_dir = Path(site_dir)
-    config = site_dir / CONFIG_FILE
+    config = Site(site_dir).config_file
     if config.exists() and not force:
         raise NewsdeskError(f"{config} already exists (use --force to overwrite it)")
-    (site_dir / "content").mkdir(parents=True, exist_ok=True)
+    Site(site_dir).content.mkdir(parents=True, exist_ok=True)
     text = TEMPLATE.format(title=quote(title), sources=sources, fetch=fetch)
     config.write_text(text, encoding="utf-8")
     ignore = site_dir / ".gitignore"

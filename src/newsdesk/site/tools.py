@@ -11,6 +11,7 @@ from pathlib import Path
 
 from newsdesk.config import Config, load_config
 from newsdesk.errors import NewsdeskError
+from newsdesk.layout import Site
 from newsdesk.publish import write_atomic
 from newsdesk.site.hugo_config import hugo_config
 
@@ -46,14 +47,14 @@ def theme_dir() -> Path:
 
 def write_hugo_config(site_dir: Path, cfg: Config) -> Path:
     """Write ``hugo.toml`` for the site and return its path."""
-    path = Path(site_dir) / "hugo.toml"
+    path = Site(Path(site_dir)).hugo_config
     write_atomic(path, hugo_config(cfg))
     return path
 
 
 def hugo_env(site_dir: Path) -> dict[str, str]:
     """The environment Hugo runs in: its module and image cache inside ``.newsdesk/``."""
-    return {**os.environ, "HUGO_CACHEDIR": str(site_dir / ".newsdesk" / "hugo-cache")}
+    return {**os.environ, "HUGO_CACHEDIR": str(Site(site_dir).hugo_cache)}
 
 
 def serve_site(
@@ -64,7 +65,7 @@ def serve_site(
     site_dir = Path(site_dir).resolve()
     cfg = cfg or load_config(site_dir)
     write_hugo_config(site_dir, cfg)
-    (site_dir / "content").mkdir(exist_ok=True)
+    Site(site_dir).content.mkdir(exist_ok=True)
     command = [
         str(hugo_binary()),
         "server",
