@@ -1,20 +1,24 @@
 """A static file server for benchmarks, run as its own process: serves a folder on 127.0.0.1
 with ETag / If-None-Match (304) and prints its port on the first line of stdout.
 
-    corpus_server.py FOLDER [FEED_DELAY]
+    corpus_server.py FOLDER [FEED_DELAY [HOSTS]]
 
-FEED_DELAY (seconds) holds every feed's answer that long, as a slow remote server would."""
+FEED_DELAY (seconds) holds every feed's answer that long, as a slow remote server would.
+HOSTS > 1 serves the same folder on 127.0.0.1 ... 127.0.0.HOSTS (one port), so that sources
+can live on hosts of their own, as on the web."""
 
 from __future__ import annotations
 
 import hashlib
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(sys.argv[1]).resolve()
 FEED_DELAY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+HOSTS = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 FEEDS = (".rss", ".atom", ".json", ".rdf")
 TYPES = {
     ".rss": "application/rss+xml",
@@ -62,5 +66,10 @@ class Handler(BaseHTTPRequestHandler):
 if __name__ == "__main__":
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    print(server.server_address[1], flush=True)
+    port = server.server_address[1]
+    for n in range(2, HOSTS + 1):
+        other = ThreadingHTTPServer((f"127.0.0.{n}", port), Handler)
+        other.daemon_threads = True
+        threading.Thread(target=other.serve_forever, daemon=True).start()
+    print(port, flush=True)
     server.serve_forever()

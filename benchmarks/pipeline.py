@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/pipeline.py                        # 20 sources x 25 articles
     .venv/bin/python benchmarks/pipeline.py --sources 500 --articles 20
-    .venv/bin/python benchmarks/pipeline.py --feed-delay 1   # feeds from a slow remote server
+    .venv/bin/python benchmarks/pipeline.py --feed-delay 1 --hosts 20   # slow feeds, many hosts
 
 Feeds in every supported format (RSS 2.0 in investing.com's style, Atom, JSON Feed, RSS 1.0)
 link to article pages taken from ../shared/corpus/articles (real sizes and markup), served by a
@@ -87,7 +87,14 @@ def feed_text(kind: str, base: str, source: int, items: list[tuple[str, str, dat
     )
 
 
-def build_world(root: Path, sources: int, articles: int, pages: list[bytes], base: str) -> None:
+def host_base(port: int, source: int, hosts: int) -> str:
+    """The origin of a source's feed and pages: 127.0.0.1 ... 127.0.0.``hosts``."""
+    return f"http://127.0.0.{source % hosts + 1}:{port}"
+
+
+def build_world(
+    root: Path, sources: int, articles: int, pages: list[bytes], port: int, hosts: int
+) -> None:
     """Write feeds and pages under ``root``."""
     start = datetime(2026, 11, 20, tzinfo=UTC)
     for s in range(sources):
@@ -101,7 +108,7 @@ def build_world(root: Path, sources: int, articles: int, pages: list[bytes], bas
             items.append((f"Story {n}", path, start - timedelta(minutes=n)))
         kind = FORMATS[s % len(FORMATS)]
         (root / f"f{s}.{'rss' if kind == 'rss' else kind}").write_text(
-            feed_text(kind, base, s, items), encoding="utf-8"
+            feed_text(kind, host_base(port, s, hosts), s, items), encoding="utf-8"
         )
 
 
@@ -140,6 +147,9 @@ def main() -> None:
     parser.add_argument(
         "--feed-delay", type=float, default=0.0, help="seconds each feed takes to answer"
     )
+    parser.add_argument(
+        "--hosts", type=int, default=1, help="sources spread over 127.0.0.1 ... 127.0.0.N"
+    )
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"{CORPUS} is missing: the benchmark needs ../shared/corpus")
@@ -154,14 +164,14 @@ def main() -> None:
                 str(Path(__file__).with_name("corpus_server.py")),
                 str(root),
                 str(args.feed_delay),
+                str(args.hosts),
             ],
             stdout=subprocess.PIPE,
             text=True,
         )
         try:
             port = int(server.stdout.readline()) if server.stdout else 0
-            base = f"http://127.0.0.1:{port}"
-            build_world(root, args.sources, args.articles, pages, base)
+            build_world(root, args.sources, args.articles, pages, port, args.hosts)
             site = Path(tmp) / "site"
             site.mkdir()
             lines = [
@@ -173,6 +183,7 @@ def main() -> None:
             ]
             for s in range(args.sources):
                 kind = FORMATS[s % len(FORMATS)]
+                base = host_base(port, s, args.hosts)
                 lines += ["[[sources]]", f'name = "s{s}"', f'url = "{base}/f{s}.{kind}"']
             (site / "newsdesk.toml").write_text("\n".join(lines) + "\n")
             print(

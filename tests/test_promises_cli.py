@@ -220,31 +220,29 @@ _EXTRACT_PAGE = (
 )
 
 
-def test_extract_reads_a_page_from_stdin_with_its_url(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "newsdesk", "extract", "-", "--url", "https://port.example/a/b"],
-        input=_EXTRACT_PAGE,
+def _extract(*args: str, stdin: str | int | None = None) -> subprocess.CompletedProcess[str]:
+    """``newsdesk extract ARGS`` with ``stdin`` as text, a file descriptor, or nothing."""
+    feed = {"input": stdin} if isinstance(stdin, str) else {"stdin": stdin}
+    return subprocess.run(
+        [sys.executable, "-m", "newsdesk", "extract", *args],
+        **feed,
         capture_output=True,
         text=True,
         env=ENV,
         timeout=60,
         check=False,
     )
+
+
+def test_extract_reads_a_page_from_stdin_with_its_url(tmp_path: Path) -> None:
+    done = _extract("-", "--url", "https://port.example/a/b", stdin=_EXTRACT_PAGE)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["title"] == "Harbour reopens"
     assert data["text"].startswith("The harbour reopened on Monday")
     assert data["image"] == "https://port.example/images/harbour.jpg"  # resolved against --url
     assert data["language"] == "en"
-    plain = subprocess.run(
-        [sys.executable, "-m", "newsdesk", "extract"],  # FILE defaults to -, no URL
-        input=_EXTRACT_PAGE,
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=60,
-        check=False,
-    )
+    plain = _extract(stdin=_EXTRACT_PAGE)  # FILE defaults to -, no URL
     assert plain.returncode == 0, plain.stderr
     assert json.loads(plain.stdout)["image"] != data["image"]
 
@@ -253,23 +251,17 @@ def test_extract_with_only_a_url_fetches_the_page(server: LocalServer) -> None:
     url = server.add("/harbour", _EXTRACT_PAGE)
     leader, follower = pty.openpty()  # stdin is a terminal, as when a person types the command
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "newsdesk", "extract", "--url", url],
-            stdin=follower,
-            capture_output=True,
-            text=True,
-            env=ENV,
-            timeout=60,
-            check=False,
-        )
+        typed = _extract("--url", url, stdin=follower)
     finally:
         os.close(follower)
         os.close(leader)
-    assert done.returncode == 0, done.stderr
-    assert server.hits("/harbour") == 1
-    data = json.loads(done.stdout)
-    assert data["title"] == "Harbour reopens"
-    assert data["image"] == server.url("/images/harbour.jpg")
+    unattended = _extract("--url", url, stdin=subprocess.DEVNULL)  # cron: stdin is empty
+    for done in (typed, unattended):
+        assert done.returncode == 0, done.stderr
+        data = json.loads(done.stdout)
+        assert data["title"] == "Harbour reopens"
+        assert data["image"] == server.url("/images/harbour.jpg")
+    assert server.hits("/harbour") == 2
 
 
 # --- build: Hugo's exit code, the previous public/ kept --------------------------------------
