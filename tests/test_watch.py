@@ -5,10 +5,13 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from newsdesk.pipeline import run
+from newsdesk.watch import watch
 from tests.helpers import write_site
 from tests.pages import investing_current_page, investing_feed
 from tests.server import LocalServer
@@ -74,3 +77,32 @@ def test_watch_publishes_rebuilds_and_stops_cleanly(tmp_path: Path, server: Loca
             process.kill()
     assert process.returncode == 0, err
     assert "stopped after" in err
+
+
+def test_the_schedule_lives_in_the_store_so_a_restart_does_not_poll_again(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    """A cron ``run`` just polled the feed: a ``watch`` started right after waits for the
+    source's interval instead of polling it again at once; a source never polled is due."""
+    fresh = server.add("/fresh.rss", investing_feed([]), Content_Type="application/rss+xml")
+    other = server.add("/other.rss", investing_feed([]), Content_Type="application/rss+xml")
+    site = write_site(
+        tmp_path / "site",
+        [{"name": "fresh", "url": fresh}, {"name": "other", "url": other, "enabled": False}],
+        watch={"interval": "1h", "jitter": 0, "build": False},
+    )
+    run(site)
+    assert server.hits("/fresh.rss") == 1
+    cfg_text = (site / "newsdesk.toml").read_text()
+    (site / "newsdesk.toml").write_text(cfg_text.replace("enabled = false", "enabled = true"))
+    stop = threading.Event()
+    cycles = []
+
+    def on_cycle(report: object) -> None:
+        cycles.append(report)
+        stop.set()
+
+    stats = watch(site, stop=stop, on_cycle=on_cycle)
+    assert stats.cycles == 1
+    assert server.hits("/other.rss") == 1  # never polled: due at once
+    assert server.hits("/fresh.rss") == 1  # polled a moment ago: due in an hour
