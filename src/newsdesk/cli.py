@@ -262,25 +262,13 @@ def extract_command(
 ) -> None:
     """Extract one page's text and metadata and print them as JSON."""
     from newsdesk.extraction import dumps, extract
-    from newsdesk.fetch import decode_html
+    from newsdesk.fetch.article import read_page
 
-    raw = b""
-    if source != "-" or not (url and sys.stdin.isatty()):
-        try:
-            raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-        except OSError as exc:
-            _fail(ConfigError(f"cannot read {source}: {exc.strerror}"))
-    if raw or not url:
-        html, final = decode_html(raw), url or ""
-    else:  # no page given (a terminal, or nothing on stdin): fetch the URL
-        from newsdesk.fetch.article import fetch_url
-
-        try:
-            page = fetch_url(url)
-        except NewsdeskError as exc:
-            _fail(exc)
-        html, final = page.html, page.url
-    typer.echo(dumps(extract(html, final)))
+    try:
+        page = read_page(source, url)
+    except NewsdeskError as exc:
+        _fail(exc)
+    typer.echo(dumps(extract(page.html, page.url)))
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""The fetch stage for articles: a feed entry's page, after robots.txt allows it."""
+"""The fetch stage for articles: a feed entry's page, after robots.txt allows it; and the one
+page ``newsdesk extract`` is given (a file, stdin or a URL)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,24 @@ def fetch_url(url: str) -> Page:
             return await fetcher.get_page(url, TRUST_ALL)
 
     return asyncio.run(fetch())
+
+
+def read_page(source: str, url: str | None) -> Page:
+    """The page ``newsdesk extract`` works on: the file ``source`` (``-``: stdin) read as a
+    page at ``url``; when stdin gives nothing (or is a terminal) and there is a ``url``, the
+    page fetched from it. ConfigError when the file cannot be read."""
+    import sys
+    from pathlib import Path
+
+    from newsdesk.errors import ConfigError
+    from newsdesk.fetch.charset import decode_html
+
+    raw = b""
+    if source != "-" or not (url and sys.stdin.isatty()):
+        try:
+            raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {source}: {exc.strerror}") from None
+    if raw or not url:
+        return Page(url or "", 200, decode_html(raw))
+    return fetch_url(url)
