@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import socket
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from newsdesk.models import Extracted, FeedEntry
-from newsdesk.pipeline import run
+from newsdesk.pipeline import RunOptions, run
 from newsdesk.store import ItemStatus, Publication, open_store
 from newsdesk.urls import item_id
 from tests.helpers import cli, write_site
@@ -140,6 +141,8 @@ def test_broken_source_does_not_stop_the_others(tmp_path: Path, server: LocalSer
     with open_store(site) as store:
         rows = {r.name: r for r in store.source_status(["good", "html", "down"])}
     assert rows["down"].last_status == 500
+    assert rows["html"].last_status == 200  # the server answered; the answer was no feed
+    assert report.sources["html"].status == 200
     assert rows["down"].consecutive_failures == 1
     assert rows["good"].last_error is None
     assert rows["good"].published == 1
@@ -209,3 +212,91 @@ def test_markup_like_text_in_an_error_is_printed_as_is(tmp_path: Path, server: L
     status = cli("status", "--site", str(site))
     assert status.returncode == 0, status.stderr
     assert "wire[/red] http" in status.stdout
+
+
+class _Recorder:
+    """A progress display that remembers what it was told, and can stop the run."""
+
+    def __init__(self, stop_after: int | None = None) -> None:
+        self.totals: list[int] = []
+        self.done: list[str] = []
+        self.stop = threading.Event()
+        self._stop_after = stop_after
+
+    def sources_started(self, total: int) -> None:
+        pass
+
+    def source_done(self, name: str) -> None:
+        pass
+
+    def items_started(self, total: int) -> None:
+        self.totals.append(total)
+
+    def item_done(self, source: str, url: str, outcome: str) -> None:
+        self.done.append(outcome)
+        if self._stop_after is not None and len(self.done) >= self._stop_after:
+            self.stop.set()
+
+
+def _many(server: LocalServer, name: str, count: int) -> str:
+    items = []
+    for n in range(count):
+        text = [("p", story_text(f"{name} story {n} paragraph {i}")) for i in range(4)]
+        link = server.add(f"/{name}/{n}", investing_current_page(f"{name} {n}", text))
+        items.append({"title": f"{name} {n}", "date": "2026-11-20 10:00:00", "link": link})
+    return server.add(f"/{name}.rss", investing_feed(items))
+
+
+def test_a_stop_takes_no_new_item_and_leaves_the_rest_pending(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    site = write_site(
+        tmp_path / "site", [{"name": "s", "url": _many(server, "s", 12)}], fetch={"concurrency": 1}
+    )
+    progress = _Recorder(stop_after=1)
+    report = run(site, progress=progress, options=RunOptions(stop=progress.stop))
+    assert 1 <= report.published <= 2  # what the two workers held when the stop came
+    with open_store(site) as store:
+        assert store.pending_count(5) == 12 - report.published
+        assert store.lease_owners() == set()  # nothing stays claimed
+    assert run(site).published == 12 - report.published
+
+
+def test_progress_counts_every_item_and_poll_shows_no_items(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    site = write_site(
+        tmp_path / "site",
+        [{"name": "a", "url": _many(server, "a", 3)}, {"name": "b", "url": _many(server, "b", 4)}],
+    )
+    polled = _Recorder()
+    run(site, progress=polled, options=RunOptions(fetch_articles=False))
+    assert polled.totals == []
+    progress = _Recorder()
+    assert run(site, progress=progress).published == 7
+    assert progress.totals[-1] == len(progress.done) == 7
+
+
+def test_a_killed_reservation_whose_post_is_on_disk_is_finished_not_written_again(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    """Killed between writing the post and recording it, under a section renamed since:
+    the recorded path is what counts, for a run and for a dry run."""
+    server.add("/p", investing_current_page("Pending", _story(5)))
+    site = write_site(tmp_path / "site", [{"name": "s", "url": server.url("/f.rss")}])
+    url = server.url("/p")
+    entry = FeedEntry(source="s", link=url, title="Pending", published=datetime.now(UTC))
+    dead = f"{socket.gethostname()}:{2**22 + 1}:dead"
+    with open_store(site) as store:
+        store.register(item_id(url), url, entry)
+        [claimed] = store.claim(dead, limit=5, lease_seconds=3600, max_attempts=5)
+        path = f"content/old-section/{claimed.id}.md"
+        assert store.reserve(claimed.id, Publication(path, url, 300)) is None
+    (site / path).parent.mkdir(parents=True)
+    (site / path).write_text("---\ntitle: Pending\n---\n")
+    dry = run(site, options=RunOptions(dry_run=True))
+    assert [d.outcome for d in dry.decisions] == []
+    assert run(site).published == 0
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*.md")) == [path]
+    with open_store(site) as store:
+        assert store.item(item_id(url)).status == ItemStatus.PUBLISHED  # type: ignore[union-attr]

@@ -372,3 +372,36 @@ def test_sqlite_a_stored_entry_that_cannot_be_read_fails_only_its_item(tmp_path:
         assert broken is not None
         assert broken.status == ItemStatus.FAILED
         assert (broken.reason or "").startswith("the stored feed entry cannot be read")
+
+
+def test_a_reserved_twin_is_named_as_pending_until_it_is_finished(store: StateStore) -> None:
+    a, b = _add(store, "https://x.test/a", "https://y.test/b")
+    sig = signature(TEXT)
+    assert store.reserve(a, Publication("p/a.md", "https://x.test/a", 9, sig, 0.8)) is None
+    conflict = store.reserve(b, Publication("p/b.md", "https://y.test/b", 9, sig, 0.8))
+    assert conflict is not None
+    assert conflict.pending
+    store.finish(a)
+    conflict = store.reserve(b, Publication("p/b.md", "https://y.test/b", 9, sig, 0.8))
+    assert conflict is not None
+    assert not conflict.pending
+
+
+def test_a_released_item_costs_no_attempt_and_waits_for_another_owner(store: StateStore) -> None:
+    [iid] = _add(store, "https://x.test/a")
+    assert _claim(store, "run:1:a") == [iid]
+    store.release(iid)
+    assert _claim(store, "run:1:a") == []
+    claimed = store.claim("run:2:b", limit=5, lease_seconds=60, max_attempts=3)
+    assert [(i.id, i.attempts) for i in claimed] == [(iid, 0)]
+
+
+def test_outcomes_never_undo_a_published_item(store: StateStore) -> None:
+    [iid] = _add(store, "https://x.test/a")
+    _publish(store, iid, "https://x.test/a")
+    assert store.mark_failed(iid, "late bug", retry=True, max_attempts=3) == ItemStatus.PUBLISHED
+    store.mark_skipped(iid, "late filter")
+    store.release(iid)
+    record = store.item(iid)
+    assert record is not None
+    assert (record.status, record.attempts, record.reason) == (ItemStatus.PUBLISHED, 0, None)

@@ -142,6 +142,9 @@ class FetchError(Fail):
 class FeedError(Fail):
     """A response could not be read as RSS, Atom, RDF or JSON Feed."""
 
+    status: int | None = None
+    """The HTTP status of the response that was not a feed."""
+
 
 class Skip(NewsdeskError):
     """An item is not published; the message says why (scrapy's ``DropItem``)."""

@@ -17,7 +17,7 @@ from newsdesk.assemble import build_article
 from newsdesk.config import SourceConfig
 from newsdesk.enrich import apply_filters, enrich
 from newsdesk.enrich.translate import TranslationError, TranslationSkipped, translate_article
-from newsdesk.errors import Fail, FetchError, Skip, storage_error
+from newsdesk.errors import Fail, FetchError, NewsdeskError, Skip, storage_error
 from newsdesk.extraction import extract
 from newsdesk.extraction.pool import WorkerDied
 from newsdesk.fetch.article import fetch_article
@@ -49,8 +49,15 @@ def _unexpected(ctx: RunContext, item: PendingItem, exc: Exception) -> None:
 def _failed(ctx: RunContext, item: PendingItem, reason: str, *, retry: bool) -> None:
     limit = ctx.cfg.fetch.max_attempts if retry else 1
     status = ctx.store.mark_failed(item.id, reason, retry=retry, max_attempts=limit)
+    if status not in (ItemStatus.NEW, ItemStatus.FAILED):  # it got past failing (published)
+        log.error("not counted as failed, the item is %s: %s", status, reason)
+        return
     outcome = Outcome.RETRY if status is ItemStatus.NEW else Outcome.FAILED
     ctx.count(item.entry.source, item.url, outcome, reason)
+
+
+class _Later(NewsdeskError):
+    """The item cannot be decided now; it is given back untried, for the next run."""
 
 
 async def _process(ctx: RunContext, item: PendingItem) -> None:
@@ -79,6 +86,10 @@ async def _process(ctx: RunContext, item: PendingItem) -> None:
     except Skip as exc:
         ctx.store.mark_skipped(item.id, str(exc))
         ctx.count(source.name, item.url, Outcome.SKIPPED, str(exc))
+        return
+    except _Later as exc:
+        ctx.store.release(item.id)
+        ctx.count(source.name, item.url, Outcome.RETRY, str(exc))
         return
     except Fail as exc:
         _failed(ctx, item, str(exc), retry=exc.retry)
@@ -124,8 +135,12 @@ def _reserve(ctx: RunContext, source: SourceConfig, item: PendingItem, article: 
         threshold=dedupe.threshold,
     )
     conflict = ctx.store.reserve(item.id, publication)
-    if conflict is not None:
-        raise Skip(_conflict_reason(ctx, source, article, conflict))
+    if conflict is None:
+        return
+    if conflict.kind == "story" and conflict.pending:
+        # The twin may still fail and be given back, and its post is not there to link to.
+        raise _Later(f"same story as item {conflict.twin}, still being published: next run")
+    raise Skip(_conflict_reason(ctx, source, article, conflict))
 
 
 def _conflict_reason(
@@ -155,7 +170,7 @@ async def _publish(ctx: RunContext, source: SourceConfig, article: Article) -> s
         # The main post last: a run killed after it is on disk counts the item as published
         # (recovery), so every translation must already be there.
         path = write_post(ctx.site, ctx.cfg, source, article)
-    except Exception:
+    except BaseException:  # cancelled included
         # When the store itself fails too, the next run's recovery gives it back.
         with contextlib.suppress(Exception):
             ctx.store.unreserve(article.id)

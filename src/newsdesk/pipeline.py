@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from newsdesk.config import Config, SourceConfig, load_config
-from newsdesk.errors import storage_error
+from newsdesk.errors import StorageError, storage_error
 from newsdesk.extraction.pool import ExtractionPool, pool_size
 from newsdesk.fetch import Fetcher
 from newsdesk.fetch.robots import Loader, Robots, RobotsRules, Saver
@@ -72,7 +72,7 @@ def run(
                 snapshot_store(site) as store,
             ):
                 scratch_site = Site(Path(scratch), cfg.posts.section)
-                return asyncio.run(_run(scratch_site, cfg, store, progress, options))
+                return asyncio.run(_run(scratch_site, cfg, store, progress, options, site))
         with site_lock(site.state_dir, wait=wait):
             remove_stale_temp_files(site.content)
             with open_store(site) as store:
@@ -82,15 +82,22 @@ def run(
 
 
 async def _run(
-    site: Site, cfg: Config, store: StateStore, progress: Progress, options: RunOptions
+    site: Site,
+    cfg: Config,
+    store: StateStore,
+    progress: Progress,
+    options: RunOptions,
+    live: Site | None = None,
 ) -> RunReport:
+    """One run writing its posts to ``site``; ``live`` is the real site folder when it is
+    not ``site`` (a dry run), whose post files tell how killed runs ended."""
     report = RunReport()
     sources = [
         s for s in cfg.sources if s.enabled and (options.only is None or s.name in options.only)
     ]
     for source in sources:
         report.source(source.name)
-    _recover(site, store)
+    _recover(live or site, store)
     async with Fetcher(cfg.fetch) as fetcher:
         robots = Robots(fetcher, *_robots_cache(store))
         ctx = RunContext(site, cfg, store, fetcher, robots, report, progress, options)
@@ -103,73 +110,73 @@ async def _run(
     return report
 
 
+class _Arrivals:
+    """Tells idle workers that new items were registered. Each announcement sets the event
+    the waiting workers hold and puts a fresh one in its place, so no wake-up is lost."""
+
+    def __init__(self, known: int, progress: Progress | None):
+        self.total = known
+        self.event = asyncio.Event()
+        self._progress = progress
+
+    def announce(self, new: int) -> None:
+        self.total += new
+        if self._progress is not None:
+            self._progress.items_started(self.total)
+        event, self.event = self.event, asyncio.Event()
+        event.set()
+
+
 async def _poll_and_process(ctx: RunContext, sources: list[SourceConfig]) -> None:
     """Poll every source; meanwhile, items flow to the workers as soon as they are known."""
     names = [s.name for s in sources]
-    limit = ctx.cfg.fetch.max_attempts
-    known = ctx.store.pending_count(limit, names) if ctx.options.fetch_articles else 0
-    arrived = asyncio.Event()
-    registered = 0
-
-    def on_registered() -> None:
-        nonlocal registered
-        registered = ctx.store.pending_count(limit, names)
-        ctx.progress.items_started(max(known, registered))
-        arrived.set()
-
+    fetching = ctx.options.fetch_articles
+    known = ctx.store.pending_count(ctx.cfg.fetch.max_attempts, names) if fetching else 0
+    arrivals = _Arrivals(known, ctx.progress if fetching else None)
     ctx.progress.sources_started(len(sources))
-    polls = asyncio.gather(*(poll_unit(ctx, source, on_registered) for source in sources))
-    if not ctx.options.fetch_articles:
+    polls = asyncio.gather(*(poll_unit(ctx, source, arrivals.announce) for source in sources))
+    if not fetching:
         await polls
         return
     ctx.progress.items_started(known)
     from newsdesk.enrich.language import warm_up
 
+    workers = min(ctx.cfg.fetch.concurrency * 2, 64)
     ctx.pool = ExtractionPool(
-        pool_size(ctx.cfg.extract.workers), lambda: max(known, registered), on_grow=warm_up
+        pool_size(ctx.cfg.extract.workers), lambda: arrivals.total, on_grow=warm_up
     )
     try:
-        await asyncio.gather(polls, _work(ctx, names, polls, arrived))
+        await asyncio.gather(polls, *(_worker(ctx, names, polls, arrivals) for _ in range(workers)))
     finally:
         ctx.pool.close()
 
 
-async def _work(
-    ctx: RunContext, names: list[str], polls: asyncio.Future[Any], arrived: asyncio.Event
+async def _worker(
+    ctx: RunContext, names: list[str], polls: asyncio.Future[Any], arrivals: _Arrivals
 ) -> None:
-    """Claim pending items from the store and hand them to the item workers, until the
-    polls are done and nothing is left (or the run stops)."""
-    workers = min(ctx.cfg.fetch.concurrency * 2, 64)
-    queue: asyncio.Queue[object] = asyncio.Queue(maxsize=workers)
-    done = object()
-
-    async def worker() -> None:
-        while (item := await queue.get()) is not done:
-            await item_unit(ctx, item)  # type: ignore[arg-type]
-
-    async def feed() -> None:
-        while not ctx.stopping:
-            polled = polls.done()
-            arrived.clear()
+    """Claim one pending item at a time and process it, until the polls are done and
+    nothing is left, or the run stops (then nothing more is claimed)."""
+    while not ctx.stopping:
+        event = arrivals.event  # taken before claiming: an announcement after it wakes us
+        try:
             claimed = ctx.store.claim(
                 ctx.owner,
-                limit=workers,
+                limit=1,
                 lease_seconds=LEASE_SECONDS,
                 max_attempts=ctx.cfg.fetch.max_attempts,
                 sources=names,
             )
-            for item in claimed:
-                await queue.put(item)
-            if not claimed:
-                if polled:
-                    break
-                waiter = asyncio.ensure_future(arrived.wait())
-                await asyncio.wait([polls, waiter], return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
-        for _ in range(workers):
-            await queue.put(done)
-
-    await asyncio.gather(feed(), *(worker() for _ in range(workers)))
+        except Exception as exc:  # noqa: BLE001 - the store failed: the run stops, in order
+            ctx.halt(storage_error(exc, ctx.site.state_db) or StorageError(str(exc)))
+            return
+        if claimed:
+            await item_unit(ctx, claimed[0])
+        elif polls.done():
+            return
+        else:
+            waiter = asyncio.ensure_future(event.wait())
+            await asyncio.wait([polls, waiter], return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
 
 
 def _recover(site: Site, store: StateStore) -> None:
@@ -178,7 +185,8 @@ def _recover(site: Site, store: StateStore) -> None:
     are atomic): it is published; one without a file is new again."""
     store.expire_leases(owner for owner in store.lease_owners() if owner_is_gone(owner))
     for item in store.stale_reservations():
-        if (site.post_path(item.id)).exists():
+        post = site.root / item.path if item.path else site.post_path(item.id)
+        if post.exists():
             store.finish(item.id)
         else:
             store.unreserve(item.id)

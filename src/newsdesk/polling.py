@@ -19,9 +19,11 @@ from newsdesk.urls import canonical_url, item_id
 log = logging.getLogger("newsdesk")
 
 
-async def poll_unit(ctx: RunContext, source: SourceConfig, registered: Callable[[], None]) -> None:
-    """Poll one source and register its new items (``registered`` is called after each
-    batch of new items); failures are recorded against the source."""
+async def poll_unit(
+    ctx: RunContext, source: SourceConfig, registered: Callable[[int], None]
+) -> None:
+    """Poll one source and register its new items (``registered`` is told how many);
+    failures are recorded against the source."""
     try:
         await _poll(ctx, source, registered)
     except Exception as exc:  # noqa: BLE001 - a bug on one source's input must not stop the run
@@ -30,7 +32,7 @@ async def poll_unit(ctx: RunContext, source: SourceConfig, registered: Callable[
         ctx.progress.source_done(source.name)
 
 
-async def _poll(ctx: RunContext, source: SourceConfig, registered: Callable[[], None]) -> None:
+async def _poll(ctx: RunContext, source: SourceConfig, registered: Callable[[int], None]) -> None:
     if ctx.fault is not None:
         return
     result = ctx.report.source(source.name)
@@ -65,7 +67,7 @@ async def _poll(ctx: RunContext, source: SourceConfig, registered: Callable[[], 
         if _register(ctx, entry):
             result.new += 1
     if result.new:
-        registered()
+        registered(result.new)
     for warning in polled.warnings:
         log.warning(warning, extra=extra)
     ctx.store.record_poll(source.name, replace(polled.record, new=result.new))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import random
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 
 from newsdesk.config import Config, SourceConfig, load_config
-from newsdesk.errors import NewsdeskError
+from newsdesk.errors import NewsdeskError, storage_error
 from newsdesk.layout import Site
 from newsdesk.pipeline import RunOptions, run
 from newsdesk.report import RunReport
@@ -106,7 +107,12 @@ def _loop(
     sources = [s for s in cfg.sources if s.enabled]
     last_publish: float | None = None
     while not stop.is_set():
-        waits = _schedule(cfg, store, sources)
+        try:
+            waits = _schedule(cfg, store, sources)
+        except (NewsdeskError, sqlite3.Error) as exc:  # the state is unreadable for now
+            log.error("cannot read the schedule: %s", storage_error(exc) or exc)
+            stop.wait(timeout=min(cfg.watch.interval, 60.0))
+            continue
         due = frozenset(name for name, wait in waits.items() if wait <= 0)
         if due:
             report: RunReport | None
@@ -130,7 +136,10 @@ def _loop(
                 last_publish = time.monotonic()
             if on_cycle:
                 on_cycle(report)
-            waits = _schedule(cfg, store, sources)
+            try:  # the schedule again, with this cycle's polls recorded
+                waits = _schedule(cfg, store, sources)
+            except (NewsdeskError, sqlite3.Error):
+                waits = {}  # said at the top of the next turn
         now = time.monotonic()
         if (
             last_publish is not None

@@ -38,6 +38,7 @@ class ExtractionPool:
         self._workers = workers
         self._expected = expected
         self._on_grow = on_grow
+        self._growing = False
         self.executor: Executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
         self._retired: list[Executor] = []
 
@@ -46,17 +47,34 @@ class ExtractionPool:
         """True once extraction runs in worker processes."""
         return isinstance(self.executor, ProcessPoolExecutor)
 
-    def _grow(self) -> None:
-        if self.uses_processes or self._workers < 2 or self._expected() < 4 * self._workers:
+    async def _grow(self) -> None:
+        """Move to processes once the run is big enough. The fork server and the workers
+        start in a thread (importing the extractors takes a second), so polls and fetches
+        go on meanwhile; pages keep going to the thread until the processes are up."""
+        if self._growing or self._workers < 2 or self._expected() < 4 * self._workers:
             return
-        self._retired.append(self.executor)  # it finishes what it holds
-        self.executor = _process_pool(self._workers)
+        self._growing = True
         if self._on_grow is not None:
             self._on_grow()
+        for attempt in (1, 2):  # a worker killed while starting (out of memory) gets one more
+            pool = _process_pool(self._workers)
+            try:
+                await asyncio.to_thread(_start, pool, self._workers)
+            except (BrokenExecutor, OSError, RuntimeError) as exc:
+                _reap(pool)
+                pool.shutdown(wait=False, cancel_futures=True)
+                if attempt == 1:
+                    log.warning("an extraction process died; starting new ones")
+                else:
+                    log.warning("extraction stays in one thread: no worker process (%s)", exc)
+                continue
+            self._retired.append(self.executor)  # it finishes what it holds
+            self.executor = pool
+            return
 
     async def run(self, task: partial[Extracted]) -> Extracted:
         """Run ``task`` in the pool."""
-        self._grow()
+        await self._grow()
         loop = asyncio.get_running_loop()
         breaks = 0  # pools that broke while this page was in them
         for _ in range(6):  # a bound, for pools that fail even to take the page
@@ -98,6 +116,16 @@ class ExtractionPool:
 def pool_size(configured: int) -> int:
     """Extraction workers: ``[extract] workers``, or one per CPU."""
     return configured or os.cpu_count() or 1
+
+
+def _ready() -> bool:
+    return True
+
+
+def _start(pool: Executor, workers: int) -> None:
+    """Start the pool's processes (one task each) and wait until they answer."""
+    for future in [pool.submit(_ready) for _ in range(workers)]:
+        future.result()
 
 
 def _process_pool(workers: int) -> Executor:

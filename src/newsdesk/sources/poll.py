@@ -12,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from newsdesk.config import SourceConfig
+from newsdesk.errors import FeedError
 from newsdesk.fetch import Fetcher, Response
 from newsdesk.fetch.guard import Trust
 from newsdesk.models import FeedEntry
@@ -68,14 +69,18 @@ async def poll_source(
         return Polled(record)
     # In a thread: a big feed takes feedparser seconds, during which the other sources'
     # requests must go on (their deadlines run).
-    feed = await asyncio.to_thread(
-        parse_feed,
-        response.content,
-        source=source.name,
-        url=response.url,
-        zone=ZoneInfo(source.feed_timezone),
-        content_type=response.headers.get("content-type", ""),
-    )
+    try:
+        feed = await asyncio.to_thread(
+            parse_feed,
+            response.content,
+            source=source.name,
+            url=response.url,
+            zone=ZoneInfo(source.feed_timezone),
+            content_type=response.headers.get("content-type", ""),
+        )
+    except FeedError as exc:
+        exc.status = response.status  # the status column says what the server answered
+        raise
     record = PollRecord(
         source.url,
         response.status,

@@ -93,11 +93,16 @@ class StateStore(Protocol):
     def mark_failed(
         self, item_id: str, reason: str, *, retry: bool, max_attempts: int
     ) -> ItemStatus:
-        """Count a failed try and release the lease: the item stays new until
-        ``max_attempts`` tries when ``retry``; returns its status afterwards."""
+        """Count a failed try of a new item and release the lease: it stays new until
+        ``max_attempts`` tries when ``retry``; returns its status afterwards. An item no
+        longer new (published meanwhile, say) is left as it is."""
 
     def mark_skipped(self, item_id: str, reason: str) -> None:
-        """The item is deliberately not published (a duplicate, a filter)."""
+        """The new item is deliberately not published (a duplicate, a filter)."""
+
+    def release(self, item_id: str) -> None:
+        """Give a claimed item back untried: no attempt is counted, and its owner does not
+        claim it again (a later run does)."""
 
     def reserve(self, item_id: str, publication: Publication) -> Conflict | None:
         """In one transaction: record the final URL as the item's alias, then either return

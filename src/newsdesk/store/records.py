@@ -118,3 +118,5 @@ class Conflict:
     kind: str  # "url" | "story"
     twin: str
     twin_path: str | None = None
+    pending: bool = False
+    """The twin is reserved, not yet published: it may still fail and be given back."""

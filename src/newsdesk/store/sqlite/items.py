@@ -123,17 +123,28 @@ class ItemsSQL(Connected):
             """UPDATE items SET attempts = attempts + 1,
                    status = CASE WHEN ? AND attempts + 1 < ? THEN ? ELSE ? END,
                    reason = ?, updated_at = ?, lease_until = NULL
-               WHERE id = ? RETURNING status""",
-            (retry, max_attempts, NEW, FAILED, stored_reason(reason), utc_now(), item_id),
+               WHERE id = ? AND status = ? RETURNING status""",
+            (retry, max_attempts, NEW, FAILED, stored_reason(reason), utc_now(), item_id, NEW),
         ).fetchone()
+        return ItemStatus(row[0]) if row else self._status(item_id)
+
+    def _status(self, item_id: str) -> ItemStatus:
+        row = self._db.execute("SELECT status FROM items WHERE id = ?", (item_id,)).fetchone()
         return ItemStatus(row[0]) if row else ItemStatus.FAILED
 
     def mark_skipped(self, item_id: str, reason: str) -> None:
         """The item is deliberately not published (a duplicate, a filter)."""
         self._db.execute(
             "UPDATE items SET status = ?, reason = ?, updated_at = ?, lease_until = NULL"
-            " WHERE id = ?",
-            (ItemStatus.SKIPPED.value, stored_reason(reason), utc_now(), item_id),
+            " WHERE id = ? AND status = ?",
+            (ItemStatus.SKIPPED.value, stored_reason(reason), utc_now(), item_id, NEW),
+        )
+
+    def release(self, item_id: str) -> None:
+        """Give a claimed item back untried: no attempt is counted, and its owner does not
+        claim it again (a later run does)."""
+        self._db.execute(
+            "UPDATE items SET lease_until = NULL WHERE id = ? AND status = ?", (item_id, NEW)
         )
 
     def lease_owners(self) -> set[str]:

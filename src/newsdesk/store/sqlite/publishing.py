@@ -16,13 +16,13 @@ PUBLISHING, PUBLISHED = ItemStatus.PUBLISHING.value, ItemStatus.PUBLISHED.value
 
 def _same_story(
     db: sqlite3.Connection, item_id: str, sig: list[int], threshold: float
-) -> tuple[str, str | None] | None:
-    """(id, path) of a published or reserved item whose text is at least ``threshold``
-    similar (MinHash/LSH), other than ``item_id``."""
+) -> Conflict | None:
+    """A published or reserved item, other than ``item_id``, whose text is at least
+    ``threshold`` similar (MinHash/LSH)."""
     checked: set[str] = {item_id}
     for band, value in bands(sig):
-        for twin, stored, path in db.execute(
-            "SELECT f.item_id, i.fingerprint, i.path FROM fingerprints f JOIN items i"
+        for twin, stored, path, status in db.execute(
+            "SELECT f.item_id, i.fingerprint, i.path, i.status FROM fingerprints f JOIN items i"
             " ON i.id = f.item_id WHERE f.band = ? AND f.value = ? AND i.status IN (?, ?)",
             (band, value, PUBLISHED, PUBLISHING),
         ):
@@ -30,7 +30,7 @@ def _same_story(
                 continue
             checked.add(twin)
             if similarity(decode(stored), sig) >= threshold:
-                return str(twin), path
+                return Conflict("story", str(twin), path, pending=status == PUBLISHING)
     return None
 
 
@@ -54,7 +54,7 @@ class PublishingSQL(Connected):
             if pub.fingerprint:
                 twin = _same_story(db, item_id, pub.fingerprint, pub.threshold)
                 if twin is not None:
-                    return Conflict("story", *twin)
+                    return twin
             db.execute(
                 """UPDATE items SET status = ?, reason = NULL, path = ?, final_url = ?,
                        words = ?, fingerprint = ?, updated_at = ? WHERE id = ?""",
