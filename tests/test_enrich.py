@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from newsdesk.config import parse_config
 from newsdesk.enrich import enrich
 from newsdesk.enrich.tags import keyword_tags, normalize_terms, tickers
+from newsdesk.layout import Site
 from newsdesk.models import Article, Block
-from newsdesk.pipeline import run, state_path
+from newsdesk.pipeline import run
 from newsdesk.store import open_store, site_lock
 from newsdesk.store.minhash import signature, similarity
 from tests.helpers import cli, write_site
@@ -104,7 +105,7 @@ def test_dry_run_explains_every_decision_and_writes_nothing(
     assert not (site / "content" / "posts").exists() or not list(
         (site / "content" / "posts").iterdir()
     )
-    assert not state_path(site).exists()
+    assert not Site(site).state_db.exists()
     real = run(site)
     assert real.published == 1
     assert real.sources["wire"].skipped == 2
@@ -208,9 +209,9 @@ def test_a_dry_run_takes_no_lock_changes_no_state_and_pays_for_nothing(
     assert calls >= 2  # the title and the text, at least: paid for
     posts = sorted((site / "content" / "posts").iterdir())
     _feed(server, "/f", [first, second])  # one new item for the dry run to decide
-    state = [state_path(site), state_path(site).with_name("state.db-wal")]
+    state = [Site(site).state_db, Site(site).state_db.with_name("state.db-wal")]
     before = [p.read_bytes() if p.exists() else b"" for p in state]
-    with site_lock(state_path(site).parent, wait=0):
+    with site_lock(Site(site).state_db.parent, wait=0):
         done = cli("run", "--site", str(site), "--dry-run", "--force")
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if "Gold slips as rates rise" in line]

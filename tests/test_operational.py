@@ -17,7 +17,7 @@ import pytest
 
 from newsdesk.config import CONFIG_FILE, load_config
 from newsdesk.errors import ConfigError
-from newsdesk.pipeline import state_path
+from newsdesk.layout import Site
 from newsdesk.store import open_store
 from tests.helpers import cli, write_site
 from tests.hostile import item, rss
@@ -57,7 +57,7 @@ def _published_exactly_once(site: Path, count: int) -> None:
 @pytest.mark.parametrize("command", ["run", "status", "prune", "poll"])
 def test_a_damaged_state_database_is_named_and_left_alone(tmp_path: Path, command: str) -> None:
     site = write_site(tmp_path / "site", [{"name": "a", "url": "http://127.0.0.1:9/feed"}])
-    db = state_path(site)
+    db = Site(site).state_db
     db.parent.mkdir(parents=True)
     garbage = b"this is not what SQLite wrote" * 100
     db.write_bytes(garbage)
@@ -68,7 +68,7 @@ def test_a_damaged_state_database_is_named_and_left_alone(tmp_path: Path, comman
 
 def test_a_state_database_that_cannot_be_opened(tmp_path: Path) -> None:
     site = write_site(tmp_path / "site", [{"name": "a", "url": "http://127.0.0.1:9/feed"}])
-    state_path(site).mkdir(parents=True)  # a folder where the file should be
+    Site(site).state_db.mkdir(parents=True)  # a folder where the file should be
     _one_line_error(cli("run", "--site", str(site)), 1, "cannot open", "state.db")
 
 
@@ -168,7 +168,7 @@ def test_absurd_flags_and_missing_files_are_usage_errors(
     extra = ("--site", str(site)) if args[0] != "extract" else ()
     done = cli(*args, *extra, cwd=tmp_path)
     _one_line_error(done, 2, phrase)
-    assert not state_path(site).exists()  # nothing touched
+    assert not Site(site).state_db.exists()  # nothing touched
 
 
 @pytest.mark.parametrize(

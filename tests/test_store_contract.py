@@ -405,3 +405,16 @@ def test_outcomes_never_undo_a_published_item(store: StateStore) -> None:
     record = store.item(iid)
     assert record is not None
     assert (record.status, record.attempts, record.reason) == (ItemStatus.PUBLISHED, 0, None)
+
+
+def test_a_recovered_reservation_keeps_its_fingerprint(store: StateStore) -> None:
+    a, b = _add(store, "https://x.test/a", "https://y.test/b")
+    sig = signature(TEXT)
+    assert sorted(_claim(store, "host:1:gone")) == sorted([a, b])
+    assert store.reserve(a, Publication("p/a.md", "https://x.test/a", 9, sig, 0.8)) is None
+    store.expire_leases(["host:1:gone"])
+    [stale] = store.stale_reservations()
+    store.finish(stale.id)  # its post was on disk
+    conflict = store.reserve(b, Publication("p/b.md", "https://y.test/b", 9, sig, 0.8))
+    assert conflict is not None
+    assert (conflict.kind, conflict.twin, conflict.pending) == ("story", a, False)

@@ -17,19 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from newsdesk.config import Config, SourceConfig, load_config
+from newsdesk.enrich.language import warm_up
 from newsdesk.errors import StorageError, storage_error
 from newsdesk.extraction.pool import ExtractionPool, pool_size
 from newsdesk.fetch import Fetcher
 from newsdesk.fetch.robots import Loader, Robots, RobotsRules, Saver
 from newsdesk.items import item_unit
-from newsdesk.layout import STATE_DIR, Site
+from newsdesk.layout import Site
 from newsdesk.polling import poll_unit
 from newsdesk.publish import remove_stale_temp_files
 from newsdesk.report import RunReport
 from newsdesk.runtime import Progress, Quiet, RunContext, RunOptions, owner_is_gone
 from newsdesk.store import StateStore, open_store, site_lock, snapshot_store
 
-__all__ = ["STATE_DIR", "Progress", "RunOptions", "run", "state_path"]
+__all__ = ["Progress", "RunOptions", "run"]
 
 log = logging.getLogger("newsdesk")
 
@@ -37,11 +38,6 @@ ROBOTS_MAX_AGE = 24 * 3600.0
 LEASE_SECONDS = 900.0
 """How long an item stays claimed: far beyond one item's work (every request is bounded by
 ``timeout`` and ``retries``); a lease past it is another worker's to take."""
-
-
-def state_path(site_dir: Path) -> Path:
-    """The site's state database file."""
-    return Site(Path(site_dir)).state_db
 
 
 def run(
@@ -139,8 +135,6 @@ async def _poll_and_process(ctx: RunContext, sources: list[SourceConfig]) -> Non
         await polls
         return
     ctx.progress.items_started(known)
-    from newsdesk.enrich.language import warm_up
-
     workers = min(ctx.cfg.fetch.concurrency * 2, 64)
     ctx.pool = ExtractionPool(
         pool_size(ctx.cfg.extract.workers), lambda: arrivals.total, on_grow=warm_up

@@ -53,7 +53,7 @@ async def _poll(ctx: RunContext, source: SourceConfig, registered: Callable[[int
             source,
             str(exc),
             exc,
-            status=getattr(exc, "status", None),
+            status=exc.status,
             retry_after=getattr(exc, "retry_after", None),
         )
         return

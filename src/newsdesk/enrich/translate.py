@@ -173,9 +173,8 @@ async def translate_article(
     """
     translator = translator_for(cfg, fetcher)
     source = article.language or "en"
-    text = "\n\n".join(b.text for b in article.blocks)
     title = await _translate_text(article.title, source, target, cfg, cache, translator, paid)
-    body = await _translate_text(text, source, target, cfg, cache, translator, paid)
+    body = await _translate_text(article.text, source, target, cfg, cache, translator, paid)
     paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
     kinds = [b.kind for b in article.blocks]
     blocks = tuple(

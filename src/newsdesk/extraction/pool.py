@@ -42,15 +42,11 @@ class ExtractionPool:
         self.executor: Executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
         self._retired: list[Executor] = []
 
-    @property
-    def uses_processes(self) -> bool:
-        """True once extraction runs in worker processes."""
-        return isinstance(self.executor, ProcessPoolExecutor)
-
     async def _grow(self) -> None:
         """Move to processes once the run is big enough. The fork server and the workers
         start in a thread (importing the extractors takes a second), so polls and fetches
-        go on meanwhile; pages keep going to the thread until the processes are up."""
+        go on meanwhile; only the page that asked for them waits, the others keep going to
+        the thread until the processes are up."""
         if self._growing or self._workers < 2 or self._expected() < 4 * self._workers:
             return
         self._growing = True

@@ -3,8 +3,15 @@ page ``newsdesk extract`` is given (a file, stdin or a URL)."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from pathlib import Path
+
+from newsdesk.config import FetchConfig
+from newsdesk.errors import ConfigError
+from newsdesk.fetch.charset import decode_html
 from newsdesk.fetch.client import Fetcher
-from newsdesk.fetch.guard import Trust
+from newsdesk.fetch.guard import TRUST_ALL, Trust
 from newsdesk.fetch.robots import Robots
 from newsdesk.models import FeedEntry, Page
 from newsdesk.urls import without_userinfo
@@ -24,10 +31,6 @@ async def fetch_article(
 def fetch_url(url: str) -> Page:
     """One page the user asked for by URL (``newsdesk extract --url``), with the default
     fetch settings; the user's own URL may reach any address."""
-    import asyncio
-
-    from newsdesk.config import FetchConfig
-    from newsdesk.fetch.guard import TRUST_ALL
 
     async def fetch() -> Page:
         async with Fetcher(FetchConfig()) as fetcher:
@@ -40,18 +43,10 @@ def read_page(source: str, url: str | None) -> Page:
     """The page ``newsdesk extract`` works on: the file ``source`` (``-``: stdin) read as a
     page at ``url``; when stdin gives nothing (or is a terminal) and there is a ``url``, the
     page fetched from it. ConfigError when the file cannot be read."""
-    import sys
-    from pathlib import Path
-
-    from newsdesk.errors import ConfigError
-    from newsdesk.fetch.charset import decode_html
-
-    raw = b""
-    if source != "-" or not (url and sys.stdin.isatty()):
+    if source != "-":
         try:
-            raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+            return Page(url or "", 200, decode_html(Path(source).read_bytes()))
         except OSError as exc:
             raise ConfigError(f"cannot read {source}: {exc.strerror}") from None
-    if raw or not url:
-        return Page(url or "", 200, decode_html(raw))
-    return fetch_url(url)
+    raw = b"" if url and sys.stdin.isatty() else sys.stdin.buffer.read()
+    return fetch_url(url) if url and not raw else Page(url or "", 200, decode_html(raw))

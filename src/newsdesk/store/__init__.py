@@ -25,18 +25,20 @@ NEW, PUBLISHING, PUBLISHED = ItemStatus.NEW, ItemStatus.PUBLISHING, ItemStatus.P
 FAILED, SKIPPED, PRUNED = ItemStatus.FAILED, ItemStatus.SKIPPED, ItemStatus.PRUNED
 
 
+def _state_db(site: Site | Path | str) -> Path:
+    return (site if isinstance(site, Site) else Site(Path(site))).state_db
+
+
 def open_store(site: Site | Path | str) -> SQLiteStore:
     """The state store of a site (its ``.newsdesk/state.db``), migrated; close it after use
     (it is a context manager)."""
-    site = site if isinstance(site, Site) else Site(Path(site))
-    return SQLiteStore(site.state_db)
+    return SQLiteStore(_state_db(site))
 
 
 @contextmanager
 def snapshot_store(site: Site | Path | str) -> Iterator[StateStore]:
     """A throwaway copy of a site's state, for a dry run: the live state is only read."""
-    site = site if isinstance(site, Site) else Site(Path(site))
-    with sqlite_snapshot(site.state_db) as store:
+    with sqlite_snapshot(_state_db(site)) as store:
         yield store
 
 

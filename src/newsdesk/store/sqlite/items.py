@@ -156,18 +156,14 @@ class ItemsSQL(Connected):
 
     def expire_leases(self, owners: Iterable[str]) -> None:
         """End the leases of owners known to be gone (a killed run on this machine)."""
+        # A pending item is free at once; a reservation gets an expired lease, which is what
+        # makes it a stale reservation for recovery.
         gone = list(owners)
-        if gone:
-            self._db.execute(
-                f"UPDATE items SET lease_until = NULL WHERE lease_owner IN ({marks(gone)})"
-                " AND status = ?",
-                (*gone, NEW),
-            )
-            self._db.execute(
-                f"UPDATE items SET lease_until = ? WHERE lease_owner IN ({marks(gone)})"
-                " AND status = ?",
-                (utc_now(-1), *gone, ItemStatus.PUBLISHING.value),
-            )
+        self._db.execute(
+            "UPDATE items SET lease_until = CASE WHEN status = ? THEN ? END"
+            f" WHERE lease_owner IN ({marks(gone)}) AND lease_until IS NOT NULL",
+            (ItemStatus.PUBLISHING.value, utc_now(-1), *gone),
+        )
 
     def item(self, item_id: str) -> ItemRecord | None:
         """One item."""
