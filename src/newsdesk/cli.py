@@ -106,7 +106,12 @@ Wait = Annotated[
     typer.Option(help="Seconds to wait for another run on the same site (default: until it ends)."),
 ]
 NoWait = Annotated[
-    bool, typer.Option("--no-wait", help="Exit at once if another run holds the site.")
+    bool,
+    typer.Option(
+        "--no-wait",
+        help="Exit at once if another run holds the site; with a [queue], return once the"
+        " work is enqueued instead of waiting for the workers.",
+    ),
 ]
 Force = Annotated[
     bool, typer.Option("--force", help="Poll every source now, even those asked to pause.")
@@ -132,7 +137,7 @@ def run(
     from newsdesk.runtime import RunOptions
 
     wait = 0 if no_wait else _finite_wait(wait)
-    _run_once(site, verbose, wait, RunOptions(force=force, dry_run=dry_run))
+    _run_once(site, verbose, wait, RunOptions(force=force, dry_run=dry_run, drain=not no_wait))
 
 
 @app.command()
@@ -190,6 +195,66 @@ def status(site: SiteOption = Path(".")) -> None:
     except NewsdeskError as exc:
         _fail(exc)
     print_status(state)
+
+
+@app.command()
+def worker(
+    site: SiteOption = Path("."),
+    processes: Annotated[
+        int, typer.Option(min=1, max=256, help="Worker processes (default: one per CPU core).")
+    ] = 0,
+    threads: Annotated[
+        int, typer.Option(min=1, max=256, help="Messages each process works on at once.")
+    ] = 8,
+    verbose: Verbose = 0,
+) -> None:
+    """Serve the site's [queue]: poll, fetch, extract, enrich and dedupe; finished posts go to
+    the state store, for the site's run or watch to write. Stops on SIGINT/SIGTERM."""
+    from newsdesk.config import load_config
+    from newsdesk.console import err_console
+    from newsdesk.logs import setup_logging
+
+    setup_logging(max(verbose, 1))
+    try:
+        cfg = load_config(site)
+        from newsdesk.queue.worker import serve
+
+        count = processes or os.cpu_count() or 1
+        err_console.print(
+            f"worker: {count} process(es) x {threads} thread(s) on queue {cfg.queue.name!r};"
+            " Ctrl-C or SIGTERM stops",
+            highlight=False,
+        )
+        serve(site, cfg, processes=count, threads=threads)
+    except NewsdeskError as exc:
+        _fail(exc)
+
+
+@app.command()
+def migrate(
+    site: SiteOption = Path("."),
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", help="The new store: postgresql://user:password@host/db or sqlite:///path."
+        ),
+    ] = "",
+) -> None:
+    """Copy the site's state (from [state] url) into another store, which must be empty."""
+    from newsdesk.console import console
+    from newsdesk.migrate import migrate_state
+
+    try:
+        copied = migrate_state(site, to)
+    except NewsdeskError as exc:
+        _fail(exc)
+    rows = ", ".join(f"{count} {table}" for table, count in copied.rows.items())
+    console.print(f"copied {rows}", highlight=False, soft_wrap=True)
+    console.print(
+        f'now set [state] url = "{escape(copied.target)}" in {site / "newsdesk.toml"}',
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -296,12 +361,14 @@ def main() -> None:
     escaped a command says what failed; a bug says so, with its traceback only on request."""
     try:
         app()
-    except (OSError, sqlite3.Error) as exc:
-        fault = storage_error(exc)
-        _last_words(str(fault) if fault else f"{type(exc).__name__}: {exc}")
     except NewsdeskError as exc:
         _last_words(str(exc), 2 if isinstance(exc, ConfigError) else 1)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no raw traceback
+        fault = storage_error(exc)
+        if fault is not None:
+            _last_words(str(fault))
+        elif isinstance(exc, OSError | sqlite3.Error):
+            _last_words(f"{type(exc).__name__}: {exc}")
         _last_words(f"unexpected {type(exc).__name__}: {exc} (a bug in newsdesk)")
 
 

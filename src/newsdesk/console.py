@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from newsdesk.demo import DemoResult
     from newsdesk.layout import Site
     from newsdesk.runtime import RunOptions
-    from newsdesk.status import SiteStatus
+    from newsdesk.status import FleetStatus, SiteStatus
     from newsdesk.store import SourceStatus
 
 console = Console()
@@ -192,9 +192,29 @@ def print_demo(result: DemoResult, site: Path) -> None:
     )
 
 
+def print_fleet(fleet: FleetStatus) -> None:
+    """The queue's depth, the workers seen lately, and what they hold."""
+    depth = fleet.error or f"{fleet.depth} message(s) queued or in progress"
+    console.print(f"queue {escape(fleet.queue)!s}: {escape(depth)}", highlight=False)
+    console.print(
+        f"items leased by workers: {fleet.leased}; finished, waiting to be written: {fleet.ready}",
+        highlight=False,
+    )
+    if not fleet.workers:
+        console.print("no worker seen in the last 5 minutes", highlight=False)
+    for worker in fleet.workers:
+        console.print(
+            f"  worker {escape(worker.name)}: {worker.done} item(s) since {worker.started_at[:19]},"
+            f" last seen {worker.seen_at[:19]}",
+            highlight=False,
+        )
+
+
 def print_status(state: SiteStatus) -> None:
     """``status``: the table, sources whose text shrank, and each source's latest failures."""
     console.print(status_table(state.sources))
+    if state.fleet is not None:
+        print_fleet(state.fleet)
     for name, (before, now) in state.shrinking.items():
         console.print(
             f"  [red]{escape(name)}[/red]: extracted text shrank from about {before} to {now} "

@@ -22,7 +22,8 @@ from newsdesk.extraction import extract
 from newsdesk.extraction.pool import WorkerDied
 from newsdesk.fetch.article import fetch_article
 from newsdesk.models import Article, Extracted, FeedEntry, Page, word_count
-from newsdesk.publish import add_source_link, write_post
+from newsdesk.publish.sink import LeaseLost
+from newsdesk.publish.writer import rendered_post
 from newsdesk.report import Decision, Outcome
 from newsdesk.runtime import RunContext, unexpected_reason
 from newsdesk.store import Conflict, ItemStatus, PendingItem, Publication
@@ -91,6 +92,9 @@ async def _process(ctx: RunContext, item: PendingItem) -> None:
         ctx.store.release(item.id)
         ctx.count(source.name, item.url, Outcome.RETRY, str(exc))
         return
+    except LeaseLost as exc:
+        log.warning("%s", exc, extra={"source": source.name, "url": item.url})
+        return
     except Fail as exc:
         _failed(ctx, item, str(exc), retry=exc.retry)
         return
@@ -140,43 +144,49 @@ def _reserve(ctx: RunContext, source: SourceConfig, item: PendingItem, article: 
     if conflict.kind == "story" and conflict.pending:
         # The twin may still fail and be given back, and its post is not there to link to.
         raise _Later(f"same story as item {conflict.twin}, still being published: next run")
-    raise Skip(_conflict_reason(ctx, source, article, conflict))
+    raise Skip(_conflict_reason(ctx, source, item.id, article, conflict))
 
 
 def _conflict_reason(
-    ctx: RunContext, source: SourceConfig, article: Article, conflict: Conflict
+    ctx: RunContext, source: SourceConfig, item_id: str, article: Article, conflict: Conflict
 ) -> str:
     if conflict.kind == "url":
         return f"duplicate of item {conflict.twin} (same final URL)"
-    if ctx.cfg.dedupe.mode == "link" and conflict.twin_path:
-        post = ctx.site.root / conflict.twin_path
-        if post.exists():
-            add_source_link(post, source.name, article.url)
-            return f"same story as item {conflict.twin}: added as another source link"
+    linked = ctx.cfg.dedupe.mode == "link" and conflict.twin_path
+    if linked and ctx.sink.add_link(item_id, conflict.twin_path or "", source.name, article.url):
+        return f"same story as item {conflict.twin}: added as another source link"
     return f"same story as item {conflict.twin} from another source"
 
 
 async def _publish(ctx: RunContext, source: SourceConfig, article: Article) -> str:
-    """Write the translations, then the post, then record it published. A failure before
-    the post is on disk gives the reservation back: the item is pending again."""
+    """Render the translations and the post, and hand them to the run's sink (the site
+    folder, or the outbox). A failure before the post is on disk or staged gives the
+    reservation back: the item is pending again."""
+    main = ctx.site.post_path(article.id)
     try:
         versions = await _translations(ctx, article)
         if versions:
             languages = (article.language, *versions)
             article = replace(article, translations=languages)
             versions = {k: replace(v, translations=languages) for k, v in versions.items()}
-        for language, version in versions.items():
-            write_post(ctx.site, ctx.cfg, source, version, language)
+        posts = [
+            rendered_post(ctx.site, ctx.cfg, source, version, language)
+            for language, version in versions.items()
+        ]
         # The main post last: a run killed after it is on disk counts the item as published
         # (recovery), so every translation must already be there.
-        path = write_post(ctx.site, ctx.cfg, source, article)
+        posts.append(rendered_post(ctx.site, ctx.cfg, source, article))
+        ctx.sink.publish(article.id, posts)
+    except LeaseLost:
+        raise  # the reservation is another worker's now: not ours to give back
     except BaseException:  # cancelled included
-        # When the store itself fails too, the next run's recovery gives it back.
-        with contextlib.suppress(Exception):
-            ctx.store.unreserve(article.id)
+        # A post on disk was published (recovery finishes it); when the store itself
+        # fails too, the next run's recovery gives the reservation back.
+        if not main.exists():
+            with contextlib.suppress(Exception):
+                ctx.store.unreserve(article.id)
         raise
-    ctx.store.finish(article.id)
-    return ctx.site.relative(path)
+    return ctx.site.relative(main)
 
 
 async def _translations(ctx: RunContext, article: Article) -> dict[str, Article]:

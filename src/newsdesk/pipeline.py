@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from newsdesk.config import Config, SourceConfig, load_config
+from newsdesk.config import DEFAULT_STATE_URL, Config, SourceConfig, load_config
 from newsdesk.enrich.language import warm_up
 from newsdesk.errors import StorageError, storage_error
 from newsdesk.extraction.pool import ExtractionPool, pool_size
@@ -26,8 +25,10 @@ from newsdesk.items import item_unit
 from newsdesk.layout import Site
 from newsdesk.polling import poll_unit
 from newsdesk.publish import remove_stale_temp_files
+from newsdesk.publish.outbox import recover, write_staged
+from newsdesk.publish.sink import SiteFolder
 from newsdesk.report import RunReport
-from newsdesk.runtime import Progress, Quiet, RunContext, RunOptions, owner_is_gone
+from newsdesk.runtime import Progress, Quiet, RunContext, RunOptions
 from newsdesk.store import StateStore, open_store, site_lock, snapshot_store
 
 __all__ = ["Progress", "RunOptions", "run"]
@@ -65,16 +66,25 @@ def run(
         if options.dry_run:  # no lock, no migration, nothing written to the site
             with (
                 tempfile.TemporaryDirectory(prefix="newsdesk-dry-run-") as scratch,
-                snapshot_store(site) as store,
+                snapshot_store(site, cfg.state.url) as store,
             ):
                 scratch_site = Site(Path(scratch), cfg.posts.section)
                 return asyncio.run(_run(scratch_site, cfg, store, progress, options, site))
         with site_lock(site.state_dir, wait=wait):
             remove_stale_temp_files(site.content)
-            with open_store(site) as store:
+            with open_store(site, cfg.state.url) as store:
+                if cfg.queue.url and options.fetch_articles:
+                    from newsdesk.queue.dispatch import run_queued
+
+                    return run_queued(site, cfg, store, options, progress)
                 return asyncio.run(_run(site, cfg, store, progress, options))
-    except (OSError, sqlite3.Error) as exc:
-        raise storage_error(exc, site.state_db) or exc from None
+    except Exception as exc:  # the disk, or the state database of either backend
+        fault = storage_error(
+            exc, site.state_db if cfg.state.url == DEFAULT_STATE_URL else cfg.state.url
+        )
+        if fault is None:
+            raise
+        raise fault from None
 
 
 async def _run(
@@ -93,10 +103,13 @@ async def _run(
     ]
     for source in sources:
         report.source(source.name)
-    _recover(live or site, store)
+    recover(live or site, store)
+    write_staged(site, store)  # what workers finished, when this site had a queue
     async with Fetcher(cfg.fetch) as fetcher:
         robots = Robots(fetcher, *_robots_cache(store))
-        ctx = RunContext(site, cfg, store, fetcher, robots, report, progress, options)
+        ctx = RunContext(
+            site, cfg, store, fetcher, robots, report, progress, options, SiteFolder(site, store)
+        )
         try:
             await _poll_and_process(ctx, sources)
         finally:
@@ -171,19 +184,6 @@ async def _worker(
             waiter = asyncio.ensure_future(event.wait())
             await asyncio.wait([polls, waiter], return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
-
-
-def _recover(site: Site, store: StateStore) -> None:
-    """Take back what killed runs left: the leases of processes gone from this machine, and
-    reservations never finished. A reserved post whose file is on disk was written (writes
-    are atomic): it is published; one without a file is new again."""
-    store.expire_leases(owner for owner in store.lease_owners() if owner_is_gone(owner))
-    for item in store.stale_reservations():
-        post = site.root / item.path if item.path else site.post_path(item.id)
-        if post.exists():
-            store.finish(item.id)
-        else:
-            store.unreserve(item.id)
 
 
 def _robots_cache(store: StateStore) -> tuple[Loader, Saver]:

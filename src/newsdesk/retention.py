@@ -37,7 +37,7 @@ def prune(
     site = Site(Path(site_dir), cfg.posts.section)
     cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
     posts = files = 0
-    with site_lock(site.state_dir, wait=wait), open_store(site) as store:
+    with site_lock(site.state_dir, wait=wait), open_store(site, cfg.state.url) as store:
         for item in store.published_before(cutoff):
             victims = site.post_files(item.id)
             posts += 1

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from newsdesk.extraction.pool import ExtractionPool
     from newsdesk.fetch import Fetcher
     from newsdesk.fetch.robots import Robots
+    from newsdesk.publish.sink import PostSink
 
 log = logging.getLogger("newsdesk")
 
@@ -64,6 +65,9 @@ class RunOptions:
     """False: poll and register new items, fetch no article (``newsdesk poll``)."""
     stop: threading.Event = field(default_factory=threading.Event)
     """Set it to stop taking new items; items in flight are finished and recorded."""
+    drain: bool = True
+    """With a queue: wait until the workers have done what was enqueued, writing posts as
+    they finish (False: enqueue, write what is already finished, and return)."""
     dry_run: bool = False
     """Decide everything, write nothing: state and posts go to a throwaway copy, and no
     translation is paid for."""
@@ -102,6 +106,8 @@ class RunContext:
     report: RunReport
     progress: Progress
     options: RunOptions
+    sink: PostSink
+    """Where finished posts go: the site folder, or the store's outbox (workers)."""
     owner: str = field(default_factory=lease_owner)
     pool: ExtractionPool | None = None
     fault: StorageError | None = None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from newsdesk.config import Config, load_config
 from newsdesk.layout import Site
-from newsdesk.store import SourceStatus, open_store
+from newsdesk.store import SourceStatus, StateStore, WorkerSeen, open_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,15 +19,58 @@ class SiteStatus:
     """source -> [(url, reason)], most recent first."""
     shrinking: dict[str, tuple[int, int]]
     """source -> (median words before, median words now)."""
+    fleet: FleetStatus | None = None
+    """The queue and its workers (None: no ``[queue]``)."""
+
+
+WORKERS_SEEN_WITHIN = 300.0
+"""``status`` lists the workers seen in the last five minutes."""
+
+
+@dataclass(frozen=True, slots=True)
+class FleetStatus:
+    """What a site with a queue has in flight."""
+
+    queue: str
+    depth: int | None
+    """Messages queued or in progress (None: Redis could not be reached; see ``error``)."""
+    workers: list[WorkerSeen]
+    leased: int
+    ready: int
+    """Items finished by workers whose posts wait for the site's ``run`` or ``watch``."""
+    error: str | None = None
 
 
 def site_status(site_dir: Path, cfg: Config | None = None, *, errors: int = 3) -> SiteStatus:
     """Read the status of every configured source from the site's state."""
     cfg = cfg or load_config(Path(site_dir))
     names = [s.name for s in cfg.sources]
-    with open_store(Site(Path(site_dir), cfg.posts.section)) as store:
+    with open_store(Site(Path(site_dir), cfg.posts.section), cfg.state.url) as store:
         return SiteStatus(
             sources=store.source_status(names),
             failures={name: store.last_errors(name, errors) for name in names},
             shrinking=store.shrinking_sources(names),
+            fleet=_fleet(cfg, store) if cfg.queue.url else None,
         )
+
+
+def _fleet(cfg: Config, store: StateStore) -> FleetStatus:
+    depth, error = None, None
+    try:
+        from newsdesk.queue.broker import connect
+
+        actors = connect(cfg.queue)
+        try:
+            depth = actors.depth()
+        finally:
+            actors.broker.close()
+    except Exception as exc:  # noqa: BLE001 - status reports what it can read
+        error = f"cannot reach the queue: {type(exc).__name__}: {exc}"
+    return FleetStatus(
+        queue=cfg.queue.name,
+        depth=depth,
+        workers=store.workers(WORKERS_SEEN_WITHIN),
+        leased=store.leased_count(),
+        ready=store.ready_count(),
+        error=error,
+    )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import random
 import signal
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -91,7 +90,7 @@ def watch(
     site_dir = Path(site_dir)
     cfg = cfg or load_config(site_dir)
     stop = stop or threading.Event()
-    with open_store(Site(site_dir, cfg.posts.section)) as store:
+    with open_store(Site(site_dir, cfg.posts.section), cfg.state.url) as store:
         return _loop(site_dir, cfg, store, stop, on_cycle, on_build)
 
 
@@ -109,7 +108,9 @@ def _loop(
     while not stop.is_set():
         try:
             waits = _schedule(cfg, store, sources)
-        except (NewsdeskError, sqlite3.Error) as exc:  # the state is unreadable for now
+        except Exception as exc:  # the state is unreadable for now
+            if not isinstance(exc, NewsdeskError) and storage_error(exc) is None:
+                raise
             log.error("cannot read the schedule: %s", storage_error(exc) or exc)
             stop.wait(timeout=min(cfg.watch.interval, 60.0))
             continue
@@ -138,8 +139,10 @@ def _loop(
                 on_cycle(report)
             try:  # the schedule again, with this cycle's polls recorded
                 waits = _schedule(cfg, store, sources)
-            except (NewsdeskError, sqlite3.Error):
-                waits = {}  # said at the top of the next turn
+            except Exception as exc:  # noqa: BLE001 - said at the top of the next turn
+                if not isinstance(exc, NewsdeskError) and storage_error(exc) is None:
+                    raise
+                waits = {}
         now = time.monotonic()
         if (
             last_publish is not None

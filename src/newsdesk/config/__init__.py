@@ -13,6 +13,7 @@ from newsdesk.config.document import Config
 from newsdesk.config.durations import MAX_DURATION, Duration, parse_duration
 from newsdesk.config.fields import LanguageCode
 from newsdesk.config.loading import load_config, parse_config
+from newsdesk.config.scale import DEFAULT_STATE_URL, QueueConfig, StateConfig
 from newsdesk.config.sections import (
     DEFAULT_WIDGETS,
     DedupeConfig,
@@ -32,6 +33,7 @@ from newsdesk.layout import CONFIG_FILE
 
 __all__ = [
     "CONFIG_FILE",
+    "DEFAULT_STATE_URL",
     "DEFAULT_WIDGETS",
     "MAX_DURATION",
     "Config",
@@ -43,9 +45,11 @@ __all__ = [
     "FrontMatterDefaults",
     "LanguageCode",
     "PostsConfig",
+    "QueueConfig",
     "Sidebar",
     "SiteConfig",
     "SourceConfig",
+    "StateConfig",
     "TagsConfig",
     "TranslateConfig",
     "WatchConfig",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from newsdesk.config.fields import Model
+from newsdesk.config.scale import QueueConfig, StateConfig
 from newsdesk.config.sections import (
     DedupeConfig,
     ExtractConfig,
@@ -31,6 +32,8 @@ class Config(Model):
     filters: FilterRules = FilterRules()
     dedupe: DedupeConfig = DedupeConfig()
     translate: TranslateConfig = TranslateConfig()
+    state: StateConfig = StateConfig()
+    queue: QueueConfig = QueueConfig()
     sources: tuple[SourceConfig, ...] = ()
 
     @model_validator(mode="after")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -61,11 +61,26 @@ class _Outgoing:
     timeout: float | None = None  # None: [fetch].timeout
 
 
+GateFactory = Callable[[str, FetchConfig, asyncio.Semaphore], HostGate]
+"""Makes the gate of one host: (host, fetch settings, the client's shared slots)."""
+
+
+def _local_gate(host: str, cfg: FetchConfig, slots: asyncio.Semaphore) -> HostGate:
+    return HostGate(cfg.per_host, cfg.min_delay, shared=slots)
+
+
 class Fetcher:
     """An async HTTP client with per-host limits; use as ``async with Fetcher(cfg) as f``."""
 
-    def __init__(self, cfg: FetchConfig, *, resolver: Resolver = resolve):
-        """A client for ``cfg``; ``resolver`` looks host names up (tests replace it)."""
+    def __init__(
+        self,
+        cfg: FetchConfig,
+        *,
+        resolver: Resolver = resolve,
+        gates: GateFactory | None = None,
+    ):
+        """A client for ``cfg``; ``resolver`` looks host names up (tests replace it);
+        ``gates`` makes each host's politeness gate (default: this process's own)."""
         self.cfg = cfg
         limits = httpx.Limits(max_connections=cfg.concurrency)
         self._proxies = EnvironmentProxies()
@@ -79,9 +94,8 @@ class Fetcher:
         self._public = self._http_client(guarded_transport(self._public_only, limits), limits)
         self._resolve = resolver
         self._slots = asyncio.Semaphore(cfg.concurrency)
-        self._gates: defaultdict[str, HostGate] = defaultdict(
-            lambda: HostGate(cfg.per_host, cfg.min_delay, shared=self._slots)
-        )
+        self._gate_factory = gates or _local_gate
+        self._gates: dict[str, HostGate] = {}
 
     def _http_client(
         self, transport: httpx.AsyncBaseTransport, limits: httpx.Limits
@@ -106,7 +120,11 @@ class Fetcher:
 
     def gate(self, host: str) -> HostGate:
         """The politeness gate of ``host`` (robots.txt's Crawl-delay adjusts it)."""
-        return self._gates[host.lower()]
+        host = host.lower()
+        gate = self._gates.get(host)
+        if gate is None:
+            gate = self._gates[host] = self._gate_factory(host, self.cfg, self._slots)
+        return gate
 
     async def get(
         self,

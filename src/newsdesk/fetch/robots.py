@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
@@ -51,15 +52,30 @@ _BAD_NUMBER = re.compile(
 
 Loader = Callable[[str], Awaitable[RobotsRules | None]]
 Saver = Callable[[str, RobotsRules], None]
+OriginLock = Callable[[str], AbstractAsyncContextManager[object]]
+"""Held around looking an origin's robots.txt up and fetching it, so that processes sharing
+a store fetch it once (workers lock it in Redis); by default nothing is locked."""
+
+
+@asynccontextmanager
+async def _no_lock(origin: str) -> AsyncIterator[None]:
+    yield
 
 
 class Robots:
     """Answers "may newsdesk fetch this URL?" with one robots.txt request per origin."""
 
-    def __init__(self, fetcher: Fetcher, load: Loader | None = None, save: Saver | None = None):
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        load: Loader | None = None,
+        save: Saver | None = None,
+        lock: OriginLock = _no_lock,
+    ):
         self.fetcher = fetcher
         self._load = load
         self._save = save
+        self._lock = lock
         # One lookup per origin and per trust in it: a source that may reach a private origin
         # must not inherit the refusal another source got there.
         self._origins: dict[tuple[str, bool], asyncio.Task[RobotFileParser | None | FetchError]]
@@ -88,25 +104,15 @@ class Robots:
             raise FetchError("blocked by robots.txt")
 
     async def _rules(self, origin: str, trust: Trust) -> RobotFileParser | None | FetchError:
-        rules = await self._load(origin) if self._load else None
-        if rules is None:
-            try:
-                response = await self.fetcher.get(f"{origin}/robots.txt", retries=1, trust=trust)
-                text = response.content.decode("utf-8", errors="replace")
-                rules = RobotsRules(response.status, text)
-            except BadURL as exc:
-                return exc  # the article's URL cannot be requested either
-            except AddressRefused as exc:
-                if exc.host == urlsplit(origin).hostname:
-                    return exc  # the origin itself is inside: so is the article
-                rules = RobotsRules(None, None)  # it redirected inward: as good as missing
-            except FetchError as exc:
-                if exc.status is not None and 400 <= exc.status < 500:
-                    rules = RobotsRules(exc.status, None)
-                else:
-                    return FetchError(f"robots.txt could not be read ({exc})", transient=True)
-            if self._save:
-                self._save(origin, rules)
+        async with self._lock(origin):
+            rules = await self._load(origin) if self._load else None
+            if rules is None:
+                fetched = await self._fetch(origin, trust)
+                if isinstance(fetched, FetchError):
+                    return fetched
+                rules = fetched
+                if self._save:
+                    self._save(origin, rules)
         parser = rules.parser()
         if parser is not None:
             delay = parser.crawl_delay(AGENT)
@@ -114,3 +120,19 @@ class Robots:
                 gate = self.fetcher.gate(urlsplit(origin).hostname or "")
                 gate.min_delay = max(gate.min_delay, min(float(delay), MAX_CRAWL_DELAY))
         return parser
+
+    async def _fetch(self, origin: str, trust: Trust) -> RobotsRules | FetchError:
+        try:
+            response = await self.fetcher.get(f"{origin}/robots.txt", retries=1, trust=trust)
+            text = response.content.decode("utf-8", errors="replace")
+            return RobotsRules(response.status, text)
+        except BadURL as exc:
+            return exc  # the article's URL cannot be requested either
+        except AddressRefused as exc:
+            if exc.host == urlsplit(origin).hostname:
+                return exc  # the origin itself is inside: so is the article
+            return RobotsRules(None, None)  # it redirected inward: as good as missing
+        except FetchError as exc:
+            if exc.status is not None and 400 <= exc.status < 500:
+                return RobotsRules(exc.status, None)
+            return FetchError(f"robots.txt could not be read ({exc})", transient=True)

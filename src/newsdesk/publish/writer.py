@@ -11,16 +11,29 @@ from newsdesk.publish.files import write_atomic
 from newsdesk.publish.post import render_post
 
 
+def rendered_post(
+    site: Site, cfg: Config, source: SourceConfig, article: Article, language: str = ""
+) -> tuple[Path, str]:
+    """``article`` rendered as a post, and the path it goes to (a translation's when
+    ``language`` is given)."""
+    options = source.front_matter(cfg.posts)
+    text = render_post(
+        article, options, timezone=cfg.site.timezone, body_style=cfg.posts.body_style
+    )
+    return site.post_path(article.id, language), text
+
+
 def write_post(
     site: Site, cfg: Config, source: SourceConfig, article: Article, language: str = ""
 ) -> Path:
     """Render ``article`` and write it to its post path (a translation's when ``language``
     is given); returns the path."""
-    options = source.front_matter(cfg.posts)
-    text = render_post(
-        article, options, timezone=cfg.site.timezone, body_style=cfg.posts.body_style
-    )
-    path = site.post_path(article.id, language)
+    path, text = rendered_post(site, cfg, source, article, language)
+    return write_file(path, text)
+
+
+def write_file(path: Path, text: str) -> Path:
+    """Write one post file atomically; an OSError names the file."""
     try:
         write_atomic(path, text)
     except OSError as exc:
