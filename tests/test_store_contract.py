@@ -1,12 +1,17 @@
 """The ``StateStore`` contract: every implementation passes the same tests.
 
-``open_twice`` gives a second connection to the same store, standing for a second process.
-A PostgreSQL implementation joins by adding a parameter to the ``backend`` fixture.
+``backend()`` opens one more connection to the same store, standing for another process:
+the same SQLite file, or the same PostgreSQL database (a fresh one per test, on the
+session's server from ``tests/servers.py``).
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,30 +20,31 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from newsdesk.errors import StorageError, storage_error
 from newsdesk.models import FeedEntry
-from newsdesk.store import (
-    ItemStatus,
-    PollRecord,
-    Publication,
-    SQLiteStore,
-    StateStore,
-)
+from newsdesk.store import ItemStatus, PollRecord, Publication, SQLiteStore, StateStore
+from newsdesk.store import open_store as open_url
 from newsdesk.store.entries import entry_from_json, entry_to_json
 from newsdesk.store.migrations import MIGRATIONS
 from newsdesk.store.minhash import signature
 from newsdesk.urls import item_id
+from tests.servers import PostgresServer, postgres_server  # noqa: F401  (a fixture)
 
 Opener = Callable[[], StateStore]
 TEXT = " ".join(f"word{n} of a long enough story about markets and rates" for n in range(40))
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
     """Opens connections to one fresh store; closes them all afterwards."""
     opened: list[StateStore] = []
+    url = ""
+    if request.param == "postgresql":
+        pytest.importorskip("psycopg", reason="psycopg is not installed: pip install psycopg")
+        url = request.getfixturevalue("postgres_server").create_database()
 
     def open_store() -> StateStore:
-        store = SQLiteStore(tmp_path / "state.db")
+        store = open_url(tmp_path, url)
         opened.append(store)
         return store
 
@@ -418,3 +424,238 @@ def test_a_recovered_reservation_keeps_its_fingerprint(store: StateStore) -> Non
     conflict = store.reserve(b, Publication("p/b.md", "https://y.test/b", 9, sig, 0.8))
     assert conflict is not None
     assert (conflict.kind, conflict.twin, conflict.pending) == ("story", a, False)
+
+
+# -- the queue: staged posts, heartbeats, counts ----------------------------------------------
+
+
+def _reserve(store: StateStore, iid: str, url: str, text: str = TEXT) -> None:
+    pub = Publication(f"content/posts/{iid}.md", url, 9, signature(text) if text else None, 0.8)
+    assert store.reserve(iid, pub) is None
+
+
+def test_staging_makes_a_reserved_item_ready_with_its_posts_in_order(store: StateStore) -> None:
+    [iid] = _add(store, "https://x.test/a")
+    assert _claim(store, "w:1:a") == [iid]
+    _reserve(store, iid, "https://x.test/a")
+    assert store.leased_count() == 1
+    posts = [("content/posts/a.de.md", "de"), ("content/posts/a.md", "main")]
+    assert store.stage(iid, "w:1:a", posts)
+    record = store.item(iid)
+    assert record is not None
+    assert (record.status, record.lease_until) == (ItemStatus.READY, None)
+    assert (store.ready_count(), store.leased_count()) == (1, 0)
+    assert [(e.item_id, e.seq, e.kind, e.path, e.body) for e in store.outbox()] == [
+        (iid, 0, "post", "content/posts/a.de.md", "de"),
+        (iid, 1, "post", "content/posts/a.md", "main"),
+    ]
+    assert store.stale_reservations() == []  # staged is not stale: the publisher has it
+    assert store.source_status(["s"])[0].ready == 1
+
+
+def test_staging_needs_the_reservation_of_the_same_owner(store: StateStore) -> None:
+    a, b = _add(store, "https://x.test/a", "https://x.test/b")
+    assert sorted(_claim(store, "w:1:a")) == sorted([a, b])
+    assert not store.stage(a, "w:1:a", [("p/a.md", "x")])  # not reserved
+    _reserve(store, a, "https://x.test/a")
+    assert not store.stage(a, "w:2:other", [("p/a.md", "x")])
+    store.unreserve(a)  # taken back (its lease expired, say)
+    assert not store.stage(a, "w:1:a", [("p/a.md", "x")])
+    assert store.item(a).status == ItemStatus.NEW  # type: ignore[union-attr]
+    assert (store.outbox(), store.ready_count()) == ([], 0)
+
+
+def test_a_ready_twin_is_the_same_story_and_not_pending(backend: Opener) -> None:
+    first, second = backend(), backend()
+    a, b = _add(first, "https://x.test/a", "https://y.test/b")
+    assert _claim(first, "w:1:a", limit=1) == [a]
+    _reserve(first, a, "https://x.test/a")
+    assert first.stage(a, "w:1:a", [("content/posts/a.md", "post")])
+    pub = Publication("p/b.md", "https://y.test/b", 9, signature(TEXT), 0.8)
+    conflict = second.reserve(b, pub)
+    assert conflict is not None
+    assert (conflict.kind, conflict.twin, conflict.twin_path, conflict.pending) == (
+        "story",
+        a,
+        f"content/posts/{a}.md",
+        False,
+    )
+
+
+def test_finishing_a_ready_item_publishes_it_and_empties_its_outbox(store: StateStore) -> None:
+    a, b = _add(store, "https://x.test/a", "https://y.test/b")
+    assert sorted(_claim(store, "w:1:a")) == sorted([a, b])
+    _reserve(store, a, "https://x.test/a")
+    assert store.stage(a, "w:1:a", [("p/a.md", "post")])
+    store.mark_skipped(b, f"the same story as {a}")
+    store.stage_link(b, "p/a.md", '{"source": "y", "url": "https://y.test/b"}')
+    store.stage_link(b, "p/a.md", '{"source": "y", "url": "https://y.test/b2"}')
+    assert [(e.item_id, e.seq, e.kind) for e in store.outbox()] == [
+        (a, 0, "post"),
+        (b, 0, "link"),
+        (b, 1, "link"),
+    ]
+    store.finish(a)
+    record = store.item(a)
+    assert record is not None
+    assert (record.status, record.lease_until) == (ItemStatus.PUBLISHED, None)
+    assert record.published_at
+    assert [e.item_id for e in store.outbox()] == [b, b]
+    store.finish(b)  # a skipped item only loses its links
+    assert store.item(b).status == ItemStatus.SKIPPED  # type: ignore[union-attr]
+    assert (store.outbox(), store.ready_count()) == ([], 0)
+
+
+def test_the_outbox_gives_whole_items_posts_first(store: StateStore) -> None:
+    links_only, *ids = _add(store, *(f"https://x.test/{n}" for n in range(4)))
+    _claim(store, "w:1:a")
+    store.mark_skipped(links_only, "duplicate")
+    store.stage_link(links_only, "p/x.md", "{}")
+    for n, iid in enumerate(ids):
+        _reserve(store, iid, f"https://x.test/{n + 1}", text="")
+        assert store.stage(iid, "w:1:a", [(f"p/{iid}.{k}.md", str(k)) for k in range(3)])
+    everything = store.outbox()
+    assert [e.item_id for e in everything] == [i for i in sorted(ids) for _ in range(3)] + [
+        links_only
+    ]
+    assert [e.seq for e in everything[:3]] == [0, 1, 2]
+    two = store.outbox(limit=2)
+    assert [e.item_id for e in two] == [i for i in sorted(ids)[:2] for _ in range(3)]
+
+
+def test_heartbeats_name_the_live_workers(backend: Opener) -> None:
+    first, second = backend(), backend()
+    first.heartbeat("host:1", 0)
+    second.heartbeat("host:2", 5)
+    seen = first.workers(60)
+    assert [(w.name, w.done) for w in seen] == [("host:1", 0), ("host:2", 5)]
+    started = seen[0].started_at
+    first.heartbeat("host:1", 3)
+    [again, _] = second.workers(60)
+    assert (again.started_at, again.done) == (started, 3)
+    assert again.seen_at >= seen[0].seen_at
+    assert first.workers(-1) == []  # nobody was seen in the future
+
+
+def test_leased_count_counts_live_leases_only(store: StateStore) -> None:
+    _add(store, *(f"https://x.test/{n}" for n in range(3)))
+    assert store.leased_count() == 0
+    _claim(store, "w:1:a", limit=2)
+    _claim(store, "w:2:b", limit=1, lease_seconds=-1)  # expired at once
+    assert store.leased_count() == 2
+    store.expire_leases(["w:1:a"])
+    assert store.leased_count() == 0
+
+
+# -- PostgreSQL only ---------------------------------------------------------------------------
+
+
+def test_importing_the_store_does_not_import_psycopg() -> None:
+    probe = "import sys, newsdesk.store, newsdesk.errors; print('psycopg' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "False"
+
+
+@pytest.fixture
+def pg_url(postgres_server: PostgresServer) -> str:  # noqa: F811
+    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install psycopg")
+    return postgres_server.create_database()
+
+
+def test_postgres_claims_from_many_connections_never_overlap(pg_url: str) -> None:
+    from newsdesk.store.postgres import PostgresStore
+
+    stores = [PostgresStore(pg_url) for _ in range(4)]
+    try:
+        ids = _add(stores[0], *(f"https://x.test/{n}" for n in range(120)))
+        barrier = threading.Barrier(len(stores))
+
+        def work(n: int) -> list[str]:
+            barrier.wait()
+            got: list[str] = []
+            while batch := _claim(stores[n], f"w:{n}:x", limit=3):
+                got += batch
+            return got
+
+        with ThreadPoolExecutor(len(stores)) as pool:
+            claimed = [iid for batch in pool.map(work, range(len(stores))) for iid in batch]
+        assert sorted(claimed) == sorted(ids)  # each item once, none lost
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_postgres_one_story_reserved_at_once_from_many_connections_wins_once(
+    pg_url: str,
+) -> None:
+    from newsdesk.store.postgres import PostgresStore
+
+    stores = [PostgresStore(pg_url) for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+
+    def reserve(store: StateStore, iid: str, sig: list[int]) -> bool:
+        pub = Publication(f"p/{iid}.md", f"https://f.test/{iid}", 9, sig, 0.8)
+        barrier.wait()
+        return store.reserve(iid, pub) is None
+
+    try:
+        for round_ in range(5):
+            ids = _add(stores[0], *(f"https://x{n}.test/{round_}" for n in range(len(stores))))
+            sig = signature(" ".join(f"round{round_} word{n} of its own tale" for n in range(60)))
+            with ThreadPoolExecutor(len(stores)) as pool:
+                won = pool.map(reserve, stores, ids, [sig] * len(stores))
+                assert sum(won) == 1
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_postgres_stores_opened_at_once_migrate_once(pg_url: str) -> None:
+    from newsdesk.store.postgres import PostgresStore
+
+    barrier = threading.Barrier(6)
+
+    def open_one(_: int) -> list[str]:
+        barrier.wait()
+        with PostgresStore(pg_url) as store:
+            return store.migrations()
+
+    with ThreadPoolExecutor(6) as pool:
+        applied = list(pool.map(open_one, range(6)))
+    assert applied == [[name for name, _ in MIGRATIONS]] * 6
+
+
+def test_postgres_texts_sort_by_their_bytes_as_in_sqlite(pg_url: str, tmp_path: Path) -> None:
+    ids = ["Zed", "_under", "apple", "Émile", "a-b", "a_b", "ab"]
+    orders = []
+    for store in (open_url(tmp_path, pg_url), open_url(tmp_path, "")):
+        with store:
+            for n, iid in enumerate(ids):
+                assert store.register(iid, f"https://x.test/{n}", _entry(f"https://x.test/{n}"))
+            orders.append([r.id for r in store.items()])
+    assert orders[0] == orders[1] == sorted(ids, key=lambda i: i.encode())
+
+
+def test_postgres_reconnects_after_a_restart(
+    postgres_server: PostgresServer,  # noqa: F811
+    pg_url: str,
+) -> None:
+    import psycopg
+
+    from newsdesk.store.postgres import PostgresStore
+
+    with PostgresStore(pg_url) as store:
+        [iid] = _add(store, "https://x.test/a")
+        postgres_server.stop()
+        try:
+            with pytest.raises(psycopg.OperationalError) as lost:
+                store.items()
+            fault = storage_error(lost.value, pg_url)
+            assert isinstance(fault, StorageError)
+            assert "cannot reach the state database at postgresql://" in str(fault)
+        finally:
+            postgres_server.start()
+        assert [r.id for r in store.items()] == [iid]  # the next call connects again
+        assert _claim(store) == [iid]

@@ -25,8 +25,10 @@ other unit could do better, so the run stops with the message and the state as i
 from __future__ import annotations
 
 import errno
+import re
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 
 class NewsdeskError(Exception):
@@ -50,12 +52,13 @@ _NOT_WRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
 _STORAGE_ERRNOS = _FULL | _NOT_WRITABLE | {errno.EIO, errno.EMFILE, errno.ENFILE}
 
 
-def storage_error(exc: BaseException, state_db: Path | None = None) -> StorageError | None:
+def storage_error(exc: BaseException, state_db: Path | str | None = None) -> StorageError | None:
     """``exc`` as a StorageError when the disk or the state database is at fault, else None.
 
     Args:
         exc: what was raised.
-        state_db: the state database's path, named in the message for SQLite's errors.
+        state_db: the state database (a SQLite file's path, or the state URL), named in the
+            message for the database's errors; a URL's password never is.
     """
     if isinstance(exc, StorageError):
         return exc
@@ -74,10 +77,56 @@ def storage_error(exc: BaseException, state_db: Path | None = None) -> StorageEr
         return StorageError(f"{exc.strerror}{where}")
     if isinstance(exc, sqlite3.Error):
         return _sqlite_error(exc, state_db)
+    if _is_psycopg(exc):
+        return _postgres_error(exc, state_db)
     return None
 
 
-def _sqlite_error(exc: sqlite3.Error, state_db: Path | None) -> StorageError | None:
+def redact_url(url: str) -> str:
+    """``url`` with its password (in the user part or a ``password=`` parameter) as ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(a state URL that cannot be parsed)"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user, colon, _password = userinfo.partition(":")
+        netloc = f"{user}:***@{hostport}" if colon else f"{user}@{hostport}"
+    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _is_psycopg(exc: BaseException) -> bool:
+    # psycopg is imported only for a PostgreSQL state: its errors are known by their module.
+    return any(cls.__module__.split(".")[0] == "psycopg" for cls in type(exc).__mro__)
+
+
+def _postgres_error(exc: BaseException, state_db: Path | str | None) -> StorageError | None:
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if not names & {"OperationalError", "InterfaceError"}:
+        return None  # a constraint or a statement: a bug, not the database's state
+    url = str(state_db) if state_db else ""
+    where = f"at {redact_url(url)}" if url else "(PostgreSQL)"
+    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    if password:
+        detail = detail.replace(password, "***")
+    if getattr(exc, "sqlstate", None) == "53100":
+        return StorageError(
+            f"the state database {where} has no room left ({detail}); free some space on its "
+            "server and run again (nothing was lost: unwritten items stay pending)"
+        )
+    return StorageError(
+        f"cannot reach the state database {where}: {detail}; it is retried on the next "
+        "try (nothing was lost: unfinished items stay pending)"
+    )
+
+
+def _sqlite_error(exc: sqlite3.Error, state_db: Path | str | None) -> StorageError | None:
     db = str(state_db) if state_db else "the state database"
     text = str(exc)
     lowered = text.lower()

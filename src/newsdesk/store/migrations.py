@@ -1,7 +1,8 @@
 """Schema migrations, applied in order and recorded in ``migrations`` (llm's m001_... style).
 
 The SQL is portable (SQLite and PostgreSQL): TEXT timestamps in ISO 8601 UTC, no
-AUTOINCREMENT, no SQLite-only syntax.
+AUTOINCREMENT, no SQLite-only syntax. PostgreSQL reads ``TEXT`` as ``TEXT COLLATE "C"`` (texts
+sort by their bytes, as in SQLite) and ``INTEGER`` as ``BIGINT`` (``postgres.py``).
 """
 
 from __future__ import annotations
@@ -102,6 +103,29 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "ALTER TABLE items ADD COLUMN lease_owner TEXT",
             "ALTER TABLE items ADD COLUMN lease_until TEXT",
             "CREATE INDEX items_pending ON items (status, first_seen_at, id)",
+        ],
+    ),
+    (
+        "m007_queue",
+        [
+            # Workers stage finished items' post files (and links for same-story duplicates)
+            # here; the site's one publisher writes them and finishes the items.
+            """CREATE TABLE outbox (
+                item_id TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                path TEXT NOT NULL,
+                body TEXT NOT NULL,
+                PRIMARY KEY (item_id, seq)
+            )""",
+            # Each worker's heartbeat, for ``status`` and the queue's progress.
+            """CREATE TABLE workers (
+                name TEXT PRIMARY KEY,
+                started_at TEXT NOT NULL,
+                seen_at TEXT NOT NULL,
+                done INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX items_lease ON items (lease_until)",
         ],
     ),
 ]

@@ -1,28 +1,31 @@
 """``StateStore``: what the stages and the orchestrator need from the state, and nothing more.
 
-SQLite (``sqlite/``) is the embedded default; any backend that satisfies this protocol and
-passes the contract suite (``tests/test_store_contract.py``) can replace it. Every method is
-one atomic statement or one transaction: no caller reads a value to write it back, so several
-processes may share one store. Items are *leased*: ``claim`` gives each item to one owner
-until the lease expires or an outcome releases it.
+SQLite (``sqlite.py``) is the embedded default, PostgreSQL (``postgres.py``) the shared one
+for workers on many machines; both run the SQL in ``sql/``. Any backend that satisfies this
+protocol and passes the contract suite (``tests/test_store_contract.py``) can replace them.
+Every method is one atomic statement or one transaction: no caller reads a value to write it
+back, so several processes may share one store. Items are *leased*: ``claim`` gives each item
+to one owner until the lease expires or an outcome releases it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, Self
 
 from newsdesk.models import FeedEntry
 from newsdesk.store.records import (
     Conflict,
     ItemRecord,
     ItemStatus,
+    OutboxEntry,
     PendingItem,
     PollRecord,
     Publication,
     SourceState,
     SourceStatus,
+    WorkerSeen,
 )
 
 
@@ -31,6 +34,12 @@ class StateStore(Protocol):
 
     def close(self) -> None:
         """Release the connection."""
+
+    def __enter__(self) -> Self:
+        """The store itself; ``with`` closes it."""
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the store."""
 
     def migrations(self) -> list[str]:
         """Names of the applied schema migrations, in order."""
@@ -107,10 +116,14 @@ class StateStore(Protocol):
     def reserve(self, item_id: str, publication: Publication) -> Conflict | None:
         """In one transaction: record the final URL as the item's alias, then either return
         the item that already owns that URL or that story, or record the publication (path,
-        URL, words, fingerprint) and mark the item ``PUBLISHING``."""
+        URL, words, fingerprint) and mark the item ``PUBLISHING``. A published, reserved or
+        staged item with the same story is a conflict; ``Conflict.pending`` only for a
+        reserved one (a staged one is published for sure)."""
 
     def finish(self, item_id: str) -> None:
-        """The reserved post is on disk: the item is published for good."""
+        """The reserved or staged (``READY``) post is on disk: in one transaction, the item
+        is published for good and its outbox entries are deleted (a skipped item's links
+        too)."""
 
     def unreserve(self, item_id: str) -> None:
         """A reservation whose post never reached the disk: the item is new again, and its
@@ -151,3 +164,43 @@ class StateStore(Protocol):
     ) -> dict[str, tuple[int, int]]:
         """Sources whose recent posts are much shorter than before (a site rule that broke):
         name -> (median words before, median words now)."""
+
+    # -- the queue --------------------------------------------------------------------------
+
+    def stage(self, item_id: str, owner: str, posts: list[tuple[str, str]]) -> bool:
+        """A worker finished a reserved item: in one transaction, keep its post files as
+        (path relative to the site, text) outbox entries of kind "post" in writing order
+        (its main post last), and make it ``READY``. Only while it is still reserved by
+        ``owner``: otherwise (the reservation was taken back) False, and nothing changes."""
+
+    def stage_link(self, item_id: str, path: str, body: str) -> None:
+        """Keep a "link" outbox entry for ``item_id`` (skipped as the same story): ``body``
+        (JSON ``{"source": ..., "url": ...}``) is a link to add to the post at ``path``."""
+
+    def outbox(self, limit: int = 500) -> list[OutboxEntry]:
+        """Staged entries of up to ``limit`` items (never part of an item's), each item's
+        together in their order; items with posts before items with links only."""
+
+    def heartbeat(self, name: str, done: int) -> None:
+        """Worker ``name`` is alive and has done ``done`` items since it started."""
+
+    def workers(self, within_seconds: float) -> list[WorkerSeen]:
+        """Workers seen in the last ``within_seconds`` seconds, by name."""
+
+    def leased_count(self) -> int:
+        """Items whose lease has not expired (being worked on)."""
+
+    def ready_count(self) -> int:
+        """``READY`` items: staged, waiting for the publisher."""
+
+    # -- copying ----------------------------------------------------------------------------
+
+    def dump_table(self, name: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+        """The column names and the rows of one table of the state (``copy.STATE_TABLES``),
+        in primary-key order; a table the schema does not have yet reads as empty."""
+
+    def load_tables(
+        self, tables: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
+    ) -> dict[str, int]:
+        """Insert (table, columns, rows) in one transaction; returns the rows per table.
+        Refuses (``StateNotEmptyError``) a store that already holds items or sources."""

@@ -11,10 +11,13 @@ from newsdesk.models import FeedEntry
 
 class ItemStatus(StrEnum):
     """Where an item stands. ``PUBLISHING`` is the short window between reserving a post (its
-    path, fingerprint and URL are recorded) and the post's file being on disk."""
+    path, fingerprint and URL are recorded) and the post's file being on disk, or being
+    staged: ``READY`` items were finished by a worker, and their post files wait in the
+    store's outbox for the site's publisher to write them."""
 
     NEW = "new"
     PUBLISHING = "publishing"
+    READY = "ready"
     PUBLISHED = "published"
     FAILED = "failed"
     SKIPPED = "skipped"
@@ -96,6 +99,7 @@ class SourceStatus:
     published: int
     failed: int
     skipped: int
+    ready: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +124,29 @@ class Conflict:
     twin_path: str | None = None
     pending: bool = False
     """The twin is reserved, not yet published: it may still fail and be given back."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A file change a worker staged for the site's publisher.
+
+    ``kind`` "post": write ``body`` to ``path`` (relative to the site root). ``kind`` "link":
+    ``body`` is JSON ``{"source": ..., "url": ...}``, another source's link to add to the post
+    at ``path`` (the item itself was skipped as the same story).
+    """
+
+    item_id: str
+    seq: int
+    kind: str
+    path: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSeen:
+    """A worker's last heartbeat: when it started, when it was last seen, items it did."""
+
+    name: str
+    started_at: str
+    seen_at: str
+    done: int

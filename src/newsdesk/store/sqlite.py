@@ -1,7 +1,7 @@
 """The embedded ``StateStore``: one SQLite file (WAL), one connection per process.
 
-All of the store's SQL lives in this package and ``migrations.py``; the SQL is portable
-(ISO 8601 text timestamps, ``ON CONFLICT``, ``RETURNING``) so that PostgreSQL can run it too.
+The SQL is shared with the other backends (``sql/``); this module opens the file, migrates
+it and makes throwaway copies of it.
 """
 
 from __future__ import annotations
@@ -14,16 +14,20 @@ from pathlib import Path
 
 from newsdesk.errors import storage_error
 from newsdesk.store.migrations import MIGRATIONS
-from newsdesk.store.sqlite.base import utc_now
-from newsdesk.store.sqlite.items import ItemsSQL
-from newsdesk.store.sqlite.publishing import PublishingSQL
-from newsdesk.store.sqlite.reports import ReportsSQL
-from newsdesk.store.sqlite.sources import SourcesSQL
+from newsdesk.store.sql.base import utc_now
+from newsdesk.store.sql.items import ItemsSQL
+from newsdesk.store.sql.publishing import PublishingSQL
+from newsdesk.store.sql.queue import QueueSQL
+from newsdesk.store.sql.reports import ReportsSQL
+from newsdesk.store.sql.sources import SourcesSQL
+from newsdesk.store.sql.tables import TablesSQL
 
 
-class SQLiteStore(SourcesSQL, ItemsSQL, PublishingSQL, ReportsSQL):
+class SQLiteStore(SourcesSQL, ItemsSQL, PublishingSQL, QueueSQL, ReportsSQL, TablesSQL):
     """State in a SQLite file. Translation threads may share the connection with the
     pipeline's thread (serialized mode); every other call comes from the pipeline's thread."""
+
+    _db: sqlite3.Connection
 
     def __init__(self, path: Path | str, *, migrate: bool = True):
         self.path = Path(path) if path != ":memory:" else path
@@ -74,6 +78,12 @@ class SQLiteStore(SourcesSQL, ItemsSQL, PublishingSQL, ReportsSQL):
     def migrations(self) -> list[str]:
         """Names of the applied migrations, in order."""
         return [row[0] for row in self._db.execute("SELECT name FROM migrations ORDER BY name")]
+
+    def _has_table(self, name: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Sources, robots.txt answers and the translation cache in SQLite."""
+"""Sources, robots.txt answers and the translation cache."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from newsdesk.store.records import PollRecord, SourceState
-from newsdesk.store.sqlite.base import Connected, stored_reason, utc_now
+from newsdesk.store.sql.base import Connected, stored_reason, utc_now
 
 
 def _stored_time(when: datetime | None) -> str | None:

@@ -1,12 +1,13 @@
-"""What ``status`` and the run summary read from SQLite."""
+"""What ``status`` and the run summary read from the store."""
 
 from __future__ import annotations
 
 from newsdesk.store.records import ItemStatus, SourceStatus
-from newsdesk.store.sqlite.base import Connected
+from newsdesk.store.sql.base import Connected
 
 NEW, PUBLISHED = ItemStatus.NEW.value, ItemStatus.PUBLISHED.value
 FAILED, SKIPPED = ItemStatus.FAILED.value, ItemStatus.SKIPPED.value
+READY = ItemStatus.READY.value
 
 
 class ReportsSQL(Connected):
@@ -44,6 +45,7 @@ class ReportsSQL(Connected):
                     published=counts.get((name, PUBLISHED), 0),
                     failed=counts.get((name, FAILED), 0),
                     skipped=counts.get((name, SKIPPED), 0),
+                    ready=counts.get((name, READY), 0),
                 )
             )
         return out

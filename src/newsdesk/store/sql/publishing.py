@@ -1,30 +1,29 @@
-"""Publishing in SQLite: a reservation (URL, story, path, fingerprint) in one transaction,
-then the finish once the post is on disk; pruning."""
+"""Publishing: a reservation (URL, story, path, fingerprint) in one transaction, then the
+finish once the post is on disk (or staged in the outbox, then written); pruning."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
 from newsdesk.store.minhash import bands, decode, encode, similarity
 from newsdesk.store.records import Conflict, ItemRecord, ItemStatus, Publication
-from newsdesk.store.sqlite.base import Connected, utc_now
-from newsdesk.store.sqlite.items import ITEM_COLUMNS, item_record
+from newsdesk.store.sql.base import Connected, Database, utc_now
+from newsdesk.store.sql.items import ITEM_COLUMNS, item_record
 
 PUBLISHING, PUBLISHED = ItemStatus.PUBLISHING.value, ItemStatus.PUBLISHED.value
+READY = ItemStatus.READY.value
 
 
-def _same_story(
-    db: sqlite3.Connection, item_id: str, sig: list[int], threshold: float
-) -> Conflict | None:
-    """A published or reserved item, other than ``item_id``, whose text is at least
-    ``threshold`` similar (MinHash/LSH)."""
+def _same_story(db: Database, item_id: str, sig: list[int], threshold: float) -> Conflict | None:
+    """A published, staged or reserved item, other than ``item_id``, whose text is at least
+    ``threshold`` similar (MinHash/LSH). Only a reserved twin is pending: a staged one is
+    published for sure."""
     checked: set[str] = {item_id}
     for band, value in bands(sig):
         for twin, stored, path, status in db.execute(
             "SELECT f.item_id, i.fingerprint, i.path, i.status FROM fingerprints f JOIN items i"
-            " ON i.id = f.item_id WHERE f.band = ? AND f.value = ? AND i.status IN (?, ?)",
-            (band, value, PUBLISHED, PUBLISHING),
+            " ON i.id = f.item_id WHERE f.band = ? AND f.value = ? AND i.status IN (?, ?, ?)",
+            (band, value, PUBLISHED, PUBLISHING, READY),
         ):
             if twin in checked or not stored:
                 continue
@@ -76,13 +75,16 @@ class PublishingSQL(Connected):
         return None
 
     def finish(self, item_id: str) -> None:
-        """The reserved post is on disk: the item is published for good."""
+        """The reserved or staged post is on disk: the item is published for good, and its
+        outbox entries are gone (a skipped item's links included); one transaction."""
         now = utc_now()
-        self._db.execute(
-            "UPDATE items SET status = ?, published_at = ?, updated_at = ?, lease_until = NULL"
-            " WHERE id = ? AND status = ?",
-            (PUBLISHED, now, now, item_id, PUBLISHING),
-        )
+        with self._transaction() as db:
+            db.execute("DELETE FROM outbox WHERE item_id = ?", (item_id,))
+            db.execute(
+                "UPDATE items SET status = ?, published_at = ?, updated_at = ?,"
+                " lease_until = NULL WHERE id = ? AND status IN (?, ?)",
+                (PUBLISHED, now, now, item_id, PUBLISHING, READY),
+            )
 
     def unreserve(self, item_id: str) -> None:
         """A reservation whose post never reached the disk: the item is new again."""

@@ -1,14 +1,14 @@
-"""Items in SQLite: registration, leases, outcomes."""
+"""Items: registration, leases, outcomes."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from newsdesk.models import FeedEntry
 from newsdesk.store.entries import entry_from_json, entry_to_json
 from newsdesk.store.records import ItemRecord, ItemStatus, PendingItem
-from newsdesk.store.sqlite.base import Connected, marks, stored_reason, utc_now
+from newsdesk.store.sql.base import Connected, marks, stored_reason, utc_now
 
 NEW, FAILED = ItemStatus.NEW.value, ItemStatus.FAILED.value
 ITEM_COLUMNS = (
@@ -17,7 +17,7 @@ ITEM_COLUMNS = (
 )
 
 
-def item_record(row: sqlite3.Row | tuple[object, ...]) -> ItemRecord:
+def item_record(row: Sequence[Any]) -> ItemRecord:
     """An ``ITEM_COLUMNS`` row as a record."""
     values = list(row)
     values[4] = ItemStatus(values[4])
@@ -92,16 +92,19 @@ class ItemsSQL(Connected):
     ) -> list[PendingItem]:
         """Lease up to ``limit`` pending items to ``owner``, oldest first; see StateStore."""
         where, args = _pending_where(max_attempts, sources)
-        now = utc_now()
+        where += (
+            " AND (lease_until IS NULL OR lease_until < ?)"
+            " AND (lease_owner IS NULL OR lease_owner != ?)"
+        )
+        args += [utc_now(), owner]
         with self._transaction() as db:
+            # The conditions are checked again on each row updated: PostgreSQL does not
+            # re-run the subquery for a row that a single-statement write changed meanwhile.
             rows = db.execute(
                 "UPDATE items SET lease_owner = ?, lease_until = ? WHERE id IN ("
-                f" SELECT id FROM items WHERE {where}"
-                "  AND (lease_until IS NULL OR lease_until < ?)"
-                "  AND (lease_owner IS NULL OR lease_owner != ?)"
-                "  ORDER BY first_seen_at, id LIMIT ?)"
-                " RETURNING id, url, attempts, entry, first_seen_at",
-                (owner, utc_now(lease_seconds), *args, now, owner, limit),
+                f" SELECT id FROM items WHERE {where} ORDER BY first_seen_at, id LIMIT ?)"
+                f" AND {where} RETURNING id, url, attempts, entry, first_seen_at",
+                (owner, utc_now(lease_seconds), *args, limit, *args),
             ).fetchall()
         claimed = []
         for item_id, url, attempts, entry, _first_seen in sorted(rows, key=lambda r: (r[4], r[0])):
