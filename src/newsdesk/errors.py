@@ -94,6 +94,8 @@ def redact_url(url: str) -> str:
         user, colon, _password = userinfo.partition(":")
         netloc = f"{user}:***@{hostport}" if colon else f"{user}@{hostport}"
     query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # nothing to hide (and sqlite:////abs stays as written)
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
@@ -107,7 +109,7 @@ def _postgres_error(exc: BaseException, state_db: Path | str | None) -> StorageE
     if not names & {"OperationalError", "InterfaceError"}:
         return None  # a constraint or a statement: a bug, not the database's state
     url = str(state_db) if state_db else ""
-    where = f"at {redact_url(url)}" if url else "(PostgreSQL)"
+    where = f"at {redact_url(url)}" if "://" in url else "(PostgreSQL)"
     detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     try:
         password = urlsplit(url).password

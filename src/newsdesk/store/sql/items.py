@@ -161,12 +161,14 @@ class ItemsSQL(Connected):
         """End the leases of owners known to be gone (a killed run on this machine)."""
         # A pending item is free at once; a reservation gets an expired lease, which is what
         # makes it a stale reservation for recovery.
+        # One transaction, as the claims: rows updated in another order could deadlock.
         gone = list(owners)
-        self._db.execute(
-            "UPDATE items SET lease_until = CASE WHEN status = ? THEN ? END"
-            f" WHERE lease_owner IN ({marks(gone)}) AND lease_until IS NOT NULL",
-            (ItemStatus.PUBLISHING.value, utc_now(-1), *gone),
-        )
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE items SET lease_until = CASE WHEN status = ? THEN ? END"
+                f" WHERE lease_owner IN ({marks(gone)}) AND lease_until IS NOT NULL",
+                (ItemStatus.PUBLISHING.value, utc_now(-1), *gone),
+            )
 
     def item(self, item_id: str) -> ItemRecord | None:
         """One item."""
