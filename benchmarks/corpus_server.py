@@ -1,9 +1,10 @@
 """A static file server for benchmarks, run as its own process: serves a folder on 127.0.0.1
 with ETag / If-None-Match (304) and prints its port on the first line of stdout.
 
-    corpus_server.py FOLDER [FEED_DELAY [HOSTS]]
+    corpus_server.py FOLDER [FEED_DELAY [HOSTS [LATENCY]]]
 
-FEED_DELAY (seconds) holds every feed's answer that long, as a slow remote server would.
+FEED_DELAY (seconds) holds every feed's answer that long, as a slow remote server would;
+LATENCY holds every answer (pages, robots.txt, feeds) that long, as the web's round trips do.
 HOSTS > 1 serves the same folder on 127.0.0.1 ... 127.0.0.HOSTS (one port), so that sources
 can live on hosts of their own, as on the web."""
 
@@ -19,6 +20,7 @@ from pathlib import Path
 ROOT = Path(sys.argv[1]).resolve()
 FEED_DELAY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
 HOSTS = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+LATENCY = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
 FEEDS = (".rss", ".atom", ".json", ".rdf")
 TYPES = {
     ".rss": "application/rss+xml",
@@ -36,6 +38,8 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def do_GET(self) -> None:  # noqa: N802
+        if LATENCY:
+            time.sleep(LATENCY)
         path = (ROOT / self.path.split("?")[0].lstrip("/")).resolve()
         if ROOT not in path.parents or not path.is_file():
             self.send_response(404)

@@ -194,3 +194,70 @@ def test_postgres_briefly_down_is_retried_without_a_crash(
         workers.stop()
         news.close()
     _published_once(site, state, news)
+
+
+def test_migrate_copies_a_sites_state_into_postgresql_and_the_site_runs_on(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    news = NewsServer(sources=1, per_source=3, hosts=1)
+    try:
+        site = write_site(
+            tmp_path / "site",
+            [{"name": "Source 0", "url": news.feed_url(0)}],
+            fetch={"allow_private": True},
+        )
+        assert cli("run", "--site", str(site)).returncode == 0
+        target = postgres_server.create_database()
+        done = cli("migrate", "--site", str(site), "--to", target)
+        assert done.returncode == 0, done.stderr
+        assert "3 items" in done.stdout
+        assert "[state] url" in done.stdout
+        again = cli("migrate", "--site", str(site), "--to", target)
+        assert again.returncode != 0
+        assert "already" in again.stderr or "not empty" in again.stderr
+        config = site / "newsdesk.toml"
+        config.write_text(config.read_text() + f'\n[state]\nurl = "{target}"\n')
+        rerun = cli("run", "--site", str(site))  # nothing new: the URLs are known there
+        assert rerun.returncode == 0, rerun.stderr
+        assert len(list(posts(site))) == 3
+        assert news.article_hits().total() == 3
+    finally:
+        news.close()
+
+
+def test_a_worker_without_a_queue_says_what_to_set(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", [{"name": "S", "url": "http://127.0.0.1:9/f.rss"}])
+    done = cli("worker", "--site", str(site))
+    assert done.returncode == 2
+    assert "[queue] url" in done.stderr
+
+
+def test_a_bad_state_or_queue_url_is_a_config_error(tmp_path: Path) -> None:
+    for section in ({"state": {"url": "mysql://x/y"}}, {"queue": {"url": "amqp://x"}}):
+        site = write_site(tmp_path / "site", [{"name": "S", "url": "http://x/f"}], **section)
+        done = cli("run", "--site", str(site))
+        assert done.returncode == 2, done.stderr
+        assert "expected" in done.stderr
+
+
+def test_run_no_wait_enqueues_and_returns_and_a_later_run_writes_the_posts(
+    tmp_path: Path, postgres_server: PostgresServer, redis_server: RedisServer
+) -> None:
+    news = NewsServer(sources=1, per_source=5, hosts=1)
+    state = postgres_server.create_database()
+    site = _fleet_site(tmp_path / "site", news, state, redis_server.url)
+    try:
+        done = cli("run", "--site", str(site), "--no-wait")
+        assert done.returncode == 0, done.stderr
+        assert not list(posts(site))  # no worker yet: enqueued only
+        workers = Workers(site, tmp_path)
+        workers.start(1)
+        try:
+            wait_for(lambda: _published(site, state) == 5, timeout=120)
+        finally:
+            workers.stop()
+        assert not list(posts(site))  # workers never write to the site folder
+        assert cli("run", "--site", str(site), "--no-wait").returncode == 0
+        assert len(list(posts(site))) == 5
+    finally:
+        news.close()

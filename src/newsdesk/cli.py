@@ -201,7 +201,7 @@ def status(site: SiteOption = Path(".")) -> None:
 def worker(
     site: SiteOption = Path("."),
     processes: Annotated[
-        int, typer.Option(min=1, max=256, help="Worker processes (default: one per CPU core).")
+        int, typer.Option(min=0, max=256, help="Worker processes (0: one per CPU core).")
     ] = 0,
     threads: Annotated[
         int, typer.Option(min=1, max=256, help="Messages each process works on at once.")
@@ -250,11 +250,10 @@ def migrate(
         _fail(exc)
     rows = ", ".join(f"{count} {table}" for table, count in copied.rows.items())
     console.print(f"copied {rows}", highlight=False, soft_wrap=True)
-    console.print(
-        f'now set [state] url = "{escape(copied.target)}" in {site / "newsdesk.toml"}',
-        highlight=False,
-        soft_wrap=True,
-    )
+    hint = f'now set [state] url = "{copied.target}" in {site / "newsdesk.toml"}'
+    if "***" in copied.target:
+        hint += " (with the password you gave)"
+    console.print(escape(hint), highlight=False, soft_wrap=True)
 
 
 @app.command()
