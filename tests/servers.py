@@ -84,13 +84,19 @@ class PostgresServer:
         """The URL of database ``dbname``."""
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
 
-    def create_database(self) -> str:
-        """A fresh, empty database; returns its URL."""
+    def create_database(self, icu_locale: str | None = None) -> str:
+        """A fresh, empty database; returns its URL. ``icu_locale`` (say ``en-US``) gives it
+        that locale's collation instead of the cluster's byte order."""
         import psycopg
 
         name = f"newsdesk_{next(self._names)}"
+        locale = (
+            f" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}'"
+            if icu_locale
+            else ""
+        )
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
+            conn.execute(f"CREATE DATABASE {name}{locale}")
         return self.url(name)
 
     def start(self) -> None:

@@ -627,10 +627,15 @@ def test_postgres_stores_opened_at_once_migrate_once(pg_url: str) -> None:
     assert applied == [[name for name, _ in MIGRATIONS]] * 6
 
 
-def test_postgres_texts_sort_by_their_bytes_as_in_sqlite(pg_url: str, tmp_path: Path) -> None:
-    ids = ["Zed", "_under", "apple", "Émile", "a-b", "a_b", "ab"]
+def test_postgres_texts_sort_by_their_bytes_as_in_sqlite(
+    postgres_server: PostgresServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install psycopg")
+    english = postgres_server.create_database(icu_locale="en-US")  # "_a" < "a-b" < "Zed"
+    ids = ["Zed", "_under", "apple", "Émile", "a-b", "a_b", "ab", "2026-11-30T10:00:00+00:00"]
     orders = []
-    for store in (open_url(tmp_path, pg_url), open_url(tmp_path, "")):
+    for store in (open_url(tmp_path, english), open_url(tmp_path, "")):
         with store:
             for n, iid in enumerate(ids):
                 assert store.register(iid, f"https://x.test/{n}", _entry(f"https://x.test/{n}"))
@@ -659,3 +664,27 @@ def test_postgres_reconnects_after_a_restart(
             postgres_server.start()
         assert [r.id for r in store.items()] == [iid]  # the next call connects again
         assert _claim(store) == [iid]
+
+
+def test_postgres_a_transaction_cut_off_commits_nothing_and_the_store_goes_on(
+    pg_url: str,
+) -> None:
+    import psycopg
+
+    from newsdesk.store.postgres import PostgresStore
+
+    insert = "INSERT INTO translations (key, text, created_at) VALUES (?, ?, '')"
+    with PostgresStore(pg_url) as store, psycopg.connect(pg_url, autocommit=True) as admin:
+        pid = store._db.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+        def cut_off() -> None:
+            with store._transaction() as db:
+                db.execute(insert, ("k1", "first"))
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                db.execute(insert, ("k2", "second"))
+
+        with pytest.raises(psycopg.OperationalError):
+            cut_off()
+        assert store.cached_translation("k1") is None  # connected again; nothing committed
+        store.save_translation("k1", "again")
+        assert store.cached_translation("k1") == "again"
