@@ -261,3 +261,24 @@ def test_run_no_wait_enqueues_and_returns_and_a_later_run_writes_the_posts(
         assert len(list(posts(site))) == 5
     finally:
         news.close()
+
+
+def test_a_source_no_worker_knows_is_reported_not_waited_for_forever(
+    tmp_path: Path, postgres_server: PostgresServer, redis_server: RedisServer
+) -> None:
+    news = NewsServer(sources=2, per_source=3, hosts=1)
+    state = postgres_server.create_database()
+    site = _fleet_site(tmp_path / "site", news, state, redis_server.url)
+    elsewhere = _fleet_site(tmp_path / "worker-copy", news, state, redis_server.url)
+    config = elsewhere / "newsdesk.toml"  # the workers' copy lacks "Source 1"
+    text = config.read_text()
+    config.write_text(text[: text.index('[[sources]]\nname = "Source 1"')])
+    workers = Workers(elsewhere, tmp_path)
+    workers.start(1)
+    try:
+        done = cli("run", "--site", str(site), timeout=120)
+    finally:
+        workers.stop()
+        news.close()
+    assert "no worker polled it" in done.stdout, done.stdout + done.stderr
+    assert len(list(posts(site))) == 3  # Source 0's posts, written all the same

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from newsdesk.config import Config, SourceConfig
@@ -28,6 +28,9 @@ log = logging.getLogger("newsdesk")
 CHECK_EVERY = 0.25
 """Seconds between looks at the queue and the store while the fleet works."""
 NO_WORKER_WARNING = 60.0
+GIVE_UP_AFTER = 5
+"""Times the work left is sent again, with no progress between, before the run stops
+waiting for it (no worker can do it: its source is missing from the workers' config)."""
 """Say so when no worker has been seen for this long while work waits."""
 
 
@@ -42,16 +45,25 @@ class _Round:
     sources: list[SourceConfig]
     due: list[SourceConfig]
     started: str
+    waiting: list[SourceConfig] = field(default_factory=list)
+    abandoned: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.waiting = list(self.due)
 
     @property
     def names(self) -> list[str]:
         return [s.name for s in self.sources]
 
     def unpolled(self) -> list[SourceConfig]:
-        """Due sources not polled since the run began."""
+        """Due sources not polled since the run began (each asked until it was)."""
         since = datetime.fromisoformat(self.started)
-        states = {s.name: self.store.source_state(s.name).last_poll_at for s in self.due}
-        return [s for s in self.due if (p := states[s.name]) is None or p < since]
+        self.waiting = [
+            s
+            for s in self.waiting
+            if (polled := self.store.source_state(s.name).last_poll_at) is None or polled < since
+        ]
+        return self.waiting
 
     def send_polls(self, sources: list[SourceConfig]) -> None:
         for source in sources:
@@ -131,6 +143,8 @@ class _Watch:
         self.polled = 0
         self.idle_since = time.monotonic()
         self.warned = False
+        self.resent = 0
+        self.left: tuple[int, int] | None = None
 
     def done(self) -> bool:
         work, store = self.work, self.work.store
@@ -146,10 +160,26 @@ class _Watch:
                 return True
             # The queue is empty but work is left: its messages were lost (Redis restarted
             # without persistence, say). The store knows what it was: send it again.
+            left = (len(unpolled), untried)
+            self.resent = self.resent + 1 if self.left is None or left >= self.left else 1
+            self.left = left
+            if self.resent > GIVE_UP_AFTER:
+                self._give_up(unpolled, untried)
+                return True
             work.send_polls(unpolled)
             work.send_items(untried)
         self._no_worker_warning()
         return False
+
+    def _give_up(self, unpolled: list[SourceConfig], untried: int) -> None:
+        self.work.abandoned = [s.name for s in unpolled]
+        log.warning(
+            "stopped waiting: %d source(s) not polled and %d item(s) not taken by any worker"
+            " after %d tries; do the workers' newsdesk.toml files list the same sources?",
+            len(unpolled),
+            untried,
+            GIVE_UP_AFTER,
+        )
 
     def _no_worker_warning(self) -> None:
         store = self.work.store
@@ -186,6 +216,8 @@ def _fill(report: RunReport, work: _Round, before: dict[str, SourceStatus]) -> N
             row.status = now.last_status
             row.error = now.last_error
             row.seen = now.seen if not now.last_error else 0
+        if now.name in work.abandoned:
+            row.error = "no worker polled it: is the source in the workers' newsdesk.toml?"
         row.new = max(0, _registered(now) - _registered(then))
         row.published = max(0, now.published - then.published)
         row.skipped = max(0, now.skipped - then.skipped)

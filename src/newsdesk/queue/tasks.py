@@ -59,13 +59,19 @@ class WorkerRuntime:
                 # One extracting thread per process: a fleet gets its CPUs from processes.
                 pool = ExtractionPool(1, lambda: 0)
                 self._parts = (store, fetcher, fleet, pool)
-                self._beat = asyncio.ensure_future(self._heartbeats(store))
             return self._parts
 
-    async def _heartbeats(self, store: StateStore) -> None:
+    async def start(self) -> None:
+        """Start saying that this worker is alive (``newsdesk status`` lists it)."""
+        self._beat = asyncio.ensure_future(self._heartbeats())
+
+    async def _heartbeats(self) -> None:
         while True:
-            with contextlib.suppress(Exception):  # a missed beat is no reason to stop
+            try:
+                store = (await self._get())[0]
                 store.heartbeat(self.name, self.done)
+            except Exception as exc:  # noqa: BLE001 - a missed beat is no reason to stop
+                log.debug("heartbeat missed: %s", exc)
             await asyncio.sleep(self.cfg.queue.heartbeat)
 
     async def _context(self) -> RunContext:

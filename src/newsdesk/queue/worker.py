@@ -102,6 +102,9 @@ def _serve_here(site_dir: Path, cfg: Config, threads: int, stop: threading.Event
         actors.broker, queues={cfg.queue.name}, worker_threads=threads, worker_timeout=1000
     )
     worker.start()
+    loop = get_event_loop_thread()
+    if loop is not None:
+        loop.run_coroutine(runtime.start())
     log.info("worker %s serving queue %r with %d threads", runtime.name, cfg.queue.name, threads)
     try:
         stop.wait()
