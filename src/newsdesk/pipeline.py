@@ -174,7 +174,7 @@ async def _worker(
                 sources=names,
             )
         except Exception as exc:  # noqa: BLE001 - the store failed: the run stops, in order
-            ctx.halt(storage_error(exc, ctx.site.state_db) or StorageError(str(exc)))
+            ctx.halt(storage_error(exc, ctx.state_location) or StorageError(str(exc)))
             return
         if claimed:
             await item_unit(ctx, claimed[0])

@@ -10,9 +10,10 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from newsdesk.config import Config, SourceConfig
+from newsdesk.config import DEFAULT_STATE_URL, Config, SourceConfig
 from newsdesk.errors import StorageError, storage_error
 from newsdesk.fetch.guard import Trust, source_trust
 from newsdesk.layout import Site
@@ -113,6 +114,12 @@ class RunContext:
     fault: StorageError | None = None
     """Set when the disk or the state database failed: no unit takes new work."""
 
+    @property
+    def state_location(self) -> Path | str:
+        """What storage errors name: the SQLite file, or the state store's URL."""
+        url = self.cfg.state.url
+        return self.site.state_db if url == DEFAULT_STATE_URL else url
+
     def trust(self, source: SourceConfig) -> Trust:
         """Which of the source's requests may reach non-public addresses."""
         return source_trust(source, self.cfg.fetch)
@@ -131,13 +138,13 @@ class RunContext:
     def unit_failed(self, exc: Exception, record: Callable[[], None]) -> None:
         """What a unit raised: the disk or the state database stops the run; anything else
         is recorded against the unit by ``record``."""
-        fault = storage_error(exc, self.site.state_db)
+        fault = storage_error(exc, self.state_location)
         if fault is None:
             try:
                 record()
                 return
             except Exception as again:  # noqa: BLE001 - recording it failed too: say so, go on
-                fault = storage_error(again, self.site.state_db)
+                fault = storage_error(again, self.state_location)
                 if fault is None:
                     log.error("could not record a failure: %r", again, exc_info=again)
                     return
