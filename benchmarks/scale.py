@@ -33,8 +33,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline import build_world, corpus_pages, host_base  # noqa: E402
 from tests.servers import PostgresServer, _pg_bin, start_redis  # noqa: E402
+
+from pipeline import build_world, corpus_pages, host_base  # noqa: E402
 
 
 def _serve(root: Path, hosts: int, latency: float) -> tuple[subprocess.Popen[str], int]:
@@ -88,14 +89,14 @@ def _run(site: Path) -> float:
     return time.perf_counter() - started
 
 
-def _workers(site: Path, count: int, threads: int, logs: Path) -> list[subprocess.Popen[bytes]]:
+def _workers(site: Path, count: int, logs: Path) -> list[subprocess.Popen[bytes]]:
     procs = []
     for n in range(count):
         with (logs / f"worker-{count}-{n}.log").open("wb") as log:
             procs.append(
                 subprocess.Popen(
                     [sys.executable, "-m", "newsdesk", "worker", "--site", str(site),
-                     "--processes", "1", "--threads", str(threads)],
+                     "--processes", "1"],
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -116,9 +117,12 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=240, help="articles in all")
     parser.add_argument("--sources", type=int, default=16)
     parser.add_argument("--hosts", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=2, help="concurrency of each worker")
+    parser.add_argument(
+        "--concurrency", type=int, default=2, help="[fetch] concurrency of each worker and run"
+    )
     parser.add_argument("--latency", type=float, default=0.15, help="seconds, I/O-bound server")
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--latencies", default="", help="e.g. 0.15,0 (default: --latency, 0)")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
     per_source = max(1, args.articles // args.sources)
@@ -132,7 +136,15 @@ def main() -> None:
         postgres = PostgresServer(pg_bin)
         redis = start_redis(root)
         try:
-            for latency in (args.latency, 0.0):
+            latencies = (
+                [float(x) for x in args.latencies.split(",")]
+                if args.latencies
+                else [
+                    args.latency,
+                    0.0,
+                ]
+            )
+            for latency in latencies:
                 world = root / f"world-{latency}"
                 world.mkdir()
                 server, port = _serve(world, args.hosts, latency)
@@ -141,14 +153,14 @@ def main() -> None:
                 try:
                     # The in-process run: same concurrency, one extracting thread, no queue.
                     site = _site(root / f"inproc-{latency}", args.sources, port, args.hosts,
-                                 args.threads, postgres.create_database(), "")  # fmt: skip
+                                 args.concurrency, postgres.create_database(), "")  # fmt: skip
                     base = total / _run(site)
                     for count in counts:
                         redis.restart()
                         site = _site(root / f"fleet-{latency}-{count}", args.sources, port,
-                                     args.hosts, args.threads, postgres.create_database(),
+                                     args.hosts, args.concurrency, postgres.create_database(),
                                      redis.url)  # fmt: skip
-                        procs = _workers(site, count, args.threads, root)
+                        procs = _workers(site, count, root)
                         try:
                             rates[count] = total / _run(site)
                         finally:
@@ -158,7 +170,7 @@ def main() -> None:
                     server.wait()
                 kind = "I/O-bound" if latency else "CPU-bound"
                 print(f"{kind} ({latency * 1000:.0f} ms per answer), {total} articles, "
-                      f"{args.threads} at once per worker")  # fmt: skip
+                      f"{args.concurrency} at once per worker")  # fmt: skip
                 print(f"  in-process run: {base:7.1f} articles/s")
                 one = rates[counts[0]]
                 for count, rate in rates.items():

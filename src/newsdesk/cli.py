@@ -204,8 +204,14 @@ def worker(
         int, typer.Option(min=0, max=256, help="Worker processes (0: one per CPU core).")
     ] = 0,
     threads: Annotated[
-        int, typer.Option(min=1, max=256, help="Messages each process works on at once.")
-    ] = 8,
+        int,
+        typer.Option(
+            min=0,
+            max=256,
+            help="Messages each process works on at once (0: twice [fetch] concurrency, as"
+            " a run has items in flight, so that extraction overlaps fetching).",
+        ),
+    ] = 0,
     verbose: Verbose = 0,
 ) -> None:
     """Serve the site's [queue]: poll, fetch, extract, enrich and dedupe; finished posts go to
@@ -220,6 +226,7 @@ def worker(
         from newsdesk.queue.worker import serve
 
         count = processes or os.cpu_count() or 1
+        threads = threads or min(cfg.fetch.concurrency * 2, 64)
         err_console.print(
             f"worker: {count} process(es) x {threads} thread(s) on queue {cfg.queue.name!r};"
             " Ctrl-C or SIGTERM stops",

@@ -26,7 +26,9 @@ from newsdesk.store import SourceStatus, StateStore
 log = logging.getLogger("newsdesk")
 
 CHECK_EVERY = 0.25
-"""Seconds between looks at the queue and the store while the fleet works."""
+"""Seconds between looks at the queue and the outbox while the fleet works."""
+RECOVER_EVERY = 2.0
+"""Seconds between looks for what dead workers left (and for no worker at all)."""
 NO_WORKER_WARNING = 60.0
 GIVE_UP_AFTER = 5
 """Times the work left is sent again, with no progress between, before the run stops
@@ -144,11 +146,15 @@ class _Watch:
         self.idle_since = time.monotonic()
         self.warned = False
         self.resent = 0
+        self.next_recovery = 0.0
         self.left: tuple[int, int] | None = None
 
     def done(self) -> bool:
         work, store = self.work, self.work.store
-        recover(work.site, store)
+        if time.monotonic() >= self.next_recovery:
+            recover(work.site, store)
+            self._no_worker_warning()
+            self.next_recovery = time.monotonic() + RECOVER_EVERY
         write_staged(work.site, store)
         unpolled = work.unpolled()
         for _ in range(len(work.due) - len(unpolled) - self.polled):
@@ -168,7 +174,7 @@ class _Watch:
                 return True
             work.send_polls(unpolled)
             work.send_items(untried)
-        self._no_worker_warning()
+            self.next_recovery = 0.0  # a lease that ran out may be why: look at once
         return False
 
     def _give_up(self, unpolled: list[SourceConfig], untried: int) -> None:
