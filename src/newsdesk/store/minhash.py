@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import random
 
+import numpy as np
+
 from newsdesk.words import shingles
 
 PERMUTATIONS = 64
@@ -23,6 +25,9 @@ _MAX = (1 << 32) - 1
 _rng = random.Random(20261127)  # fixed: signatures must be comparable across runs
 _A = [_rng.randrange(1, _PRIME) for _ in range(PERMUTATIONS)]
 _B = [_rng.randrange(0, _PRIME) for _ in range(PERMUTATIONS)]
+_A_COLUMN = np.array(_A, dtype=np.uint64)[:, None]
+_B_COLUMN = np.array(_B, dtype=np.uint64)[:, None]
+_P = np.uint64(_PRIME)
 
 
 def shingle_hashes(text: str) -> set[int]:
@@ -34,11 +39,35 @@ def shingle_hashes(text: str) -> set[int]:
 
 
 def signature(text: str) -> list[int]:
-    """The MinHash signature of ``text`` (empty for a text under three words)."""
+    """The MinHash signature of ``text`` (empty for a text under three words): for each
+    permutation, the least ``(a * h + b) mod (2**61 - 1)``, low 32 bits, over the hashes."""
     hashes = shingle_hashes(text)
     if not hashes:
         return []
-    return [min((a * h + b) % _PRIME & _MAX for h in hashes) for a, b in zip(_A, _B, strict=True)]
+    h = np.fromiter((x % _PRIME for x in hashes), dtype=np.uint64, count=len(hashes))
+    values = (_mul_mod(_A_COLUMN, h[None, :]) + _B_COLUMN) % _P & np.uint64(_MAX)
+    return [int(v) for v in values.min(axis=1)]
+
+
+def _mul_mod(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x * y mod (2**61 - 1)`` for values below 2**61, exactly, in 64-bit arithmetic:
+    32-bit halves, with ``2**61 = 1`` (so ``2**64 = 8``) folding the high parts back."""
+    mask32, p = np.uint64(0xFFFFFFFF), _P
+    x1, x0 = x >> np.uint64(32), x & mask32
+    y1, y0 = y >> np.uint64(32), y & mask32
+    low = x0 * y0  # < 2**64
+    middle = x1 * y0 + x0 * y1  # < 2**62: times 2**32 is middle's top bits + low bits << 32
+    high = x1 * y1  # < 2**58: times 2**64 is 8 * high
+    total = (
+        (low & p)
+        + (low >> np.uint64(61))
+        + (middle >> np.uint64(29))
+        + ((middle & np.uint64((1 << 29) - 1)) << np.uint64(32))
+        + (high << np.uint64(3))
+    )
+    total = (total & p) + (total >> np.uint64(61))
+    reduced: np.ndarray = np.where(total >= p, total - p, total)
+    return reduced
 
 
 def similarity(a: list[int], b: list[int]) -> float:
