@@ -140,7 +140,8 @@ class PostgresStore(SourcesSQL, ItemsSQL, PublishingSQL, QueueSQL, ReportsSQL, T
     processes on any number of machines."""
 
     _db: PGConnection
-    _BEGIN = ("BEGIN", f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+    # One round trip: both statements in one simple query.
+    _BEGIN = (f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})",)
 
     def __init__(self, url: str, *, migrate: bool = True):
         self.url = url

@@ -18,18 +18,24 @@ def _same_story(db: Database, item_id: str, sig: list[int], threshold: float) ->
     """A published, staged or reserved item, other than ``item_id``, whose text is at least
     ``threshold`` similar (MinHash/LSH). Only a reserved twin is pending: a staged one is
     published for sure."""
+    keys = bands(sig)
+    if not keys:
+        return None
+    # One query for every band (an index lookup each), in band order as before.
+    pairs = " OR ".join("(f.band = ? AND f.value = ?)" for _ in keys)
+    rows = db.execute(
+        "SELECT f.band, f.item_id, i.fingerprint, i.path, i.status FROM fingerprints f"
+        f" JOIN items i ON i.id = f.item_id WHERE ({pairs}) AND i.status IN (?, ?, ?)"
+        " ORDER BY f.band, f.item_id",
+        (*(v for key in keys for v in key), PUBLISHED, PUBLISHING, READY),
+    ).fetchall()
     checked: set[str] = {item_id}
-    for band, value in bands(sig):
-        for twin, stored, path, status in db.execute(
-            "SELECT f.item_id, i.fingerprint, i.path, i.status FROM fingerprints f JOIN items i"
-            " ON i.id = f.item_id WHERE f.band = ? AND f.value = ? AND i.status IN (?, ?, ?)",
-            (band, value, PUBLISHED, PUBLISHING, READY),
-        ):
-            if twin in checked or not stored:
-                continue
-            checked.add(twin)
-            if similarity(decode(stored), sig) >= threshold:
-                return Conflict("story", str(twin), path, pending=status == PUBLISHING)
+    for _band, twin, stored, path, status in rows:
+        if twin in checked or not stored:
+            continue
+        checked.add(twin)
+        if similarity(decode(stored), sig) >= threshold:
+            return Conflict("story", str(twin), path, pending=status == PUBLISHING)
     return None
 
 
