@@ -1,15 +1,17 @@
 """A fleet's throughput: the same corpus through 1, 2 and 4 `newsdesk worker` processes on a
 Redis queue over PostgreSQL, against the in-process `newsdesk run`.
 
-    .venv/bin/python benchmarks/scale.py                    # 240 articles, 16 hosts
-    .venv/bin/python benchmarks/scale.py --articles 400 --threads 2
+    .venv/bin/python benchmarks/scale.py                    # 960 articles, 16 hosts
+    .venv/bin/python benchmarks/scale.py --articles 480 --concurrency 2 --latencies 0.15
 
 Two servers for the same pages (from ../shared/corpus, as in benchmarks/pipeline.py), spread
 over many loopback hosts 127.0.0.x so that politeness is not the limit: one adds 150 ms to
 every answer (I/O-bound: the web's round trips), one answers at once (CPU-bound: extraction).
-Every worker has the same fixed concurrency (``--threads`` messages at once, one extracting
-thread); the in-process run gets the same concurrency and one extracting thread, so that one
-worker and one run do the same work. Redis and PostgreSQL are throwaway servers started here
+Every worker has the same fixed concurrency (``[fetch] concurrency = --concurrency``, twice
+as many messages at once, one extracting thread); the in-process run gets the same
+concurrency and one extracting thread, so that one worker and one run do the same work. The
+default concurrency of 1 keeps the I/O-bound case I/O-bound on 2 cores: four workers at 2
+would need more CPU than the machine has. Redis and PostgreSQL are throwaway servers started here
 (from the Debian packages `redis-server` and `postgresql`).
 
 Prints, per server: articles/s for the run and for 1, 2, 4 workers, the speed-up per worker
@@ -114,11 +116,11 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=240, help="articles in all")
+    parser.add_argument("--articles", type=int, default=960, help="articles in all")
     parser.add_argument("--sources", type=int, default=16)
     parser.add_argument("--hosts", type=int, default=16)
     parser.add_argument(
-        "--concurrency", type=int, default=2, help="[fetch] concurrency of each worker and run"
+        "--concurrency", type=int, default=1, help="[fetch] concurrency of each worker and run"
     )
     parser.add_argument("--latency", type=float, default=0.15, help="seconds, I/O-bound server")
     parser.add_argument("--workers", default="1,2,4")
