@@ -114,8 +114,16 @@ class NewsServer:
     addresses (127.0.0.1 ... 127.0.0.N, one port); every request is logged with its host and
     its start and end times. ``latency`` holds each answer that long."""
 
-    def __init__(self, sources: int, per_source: int, hosts: int = 2, latency: float = 0.0):
+    def __init__(
+        self,
+        sources: int,
+        per_source: int,
+        hosts: int = 2,
+        latency: float = 0.0,
+        failing: frozenset[int] = frozenset(),
+    ):
         self.hits: list[Hit] = []
+        self.failing = failing  # article numbers that answer 503
         self.latency = latency
         self._lock = threading.Lock()
         server = self
@@ -131,7 +139,10 @@ class NewsServer:
                 body = server.body(host, path)
                 if server.latency:
                     time.sleep(server.latency)  # a remote server's answer time
-                self.send_response(200 if body is not None else 404)
+                status = 200 if body is not None else 404
+                if path.startswith("/a/") and int(path[3:].split(".")[0]) in server.failing:
+                    status, body = 503, b"busy"
+                self.send_response(status)
                 self.send_header("Content-Length", str(len(body or b"")))
                 self.end_headers()
                 self.wfile.write(body or b"")

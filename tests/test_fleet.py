@@ -282,3 +282,51 @@ def test_a_source_no_worker_knows_is_reported_not_waited_for_forever(
         news.close()
     assert "no worker polled it" in done.stdout, done.stdout + done.stderr
     assert len(list(posts(site))) == 3  # Source 0's posts, written all the same
+
+
+@pytest.mark.slow
+def test_a_failing_page_costs_a_fleet_one_try_per_run_as_in_one_process(
+    tmp_path: Path, postgres_server: PostgresServer, redis_server: RedisServer
+) -> None:
+    news = NewsServer(sources=1, per_source=6, hosts=1, failing=frozenset({0, 1}))
+    state = postgres_server.create_database()
+    site = _fleet_site(tmp_path / "site", news, state, redis_server.url)
+    workers = Workers(site, tmp_path)
+    workers.start(2)
+    try:
+        done = cli("run", "--site", str(site), timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr + workers.output()
+    finally:
+        workers.stop()
+        news.close()
+    with open_store(site, state) as store:
+        failing = [item for item in store.items() if item.status == ItemStatus.NEW]
+    assert len(failing) == 2
+    assert [item.attempts for item in failing] == [1, 1]  # tried again by the next run
+    assert len(list(posts(site))) == 4
+
+
+def test_a_second_site_folder_on_one_store_is_refused_unless_it_takes_over(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    news = NewsServer(sources=1, per_source=2, hosts=1)
+    state = postgres_server.create_database()
+    try:
+        sites = [
+            write_site(
+                tmp_path / name,
+                [{"name": "Source 0", "url": news.feed_url(0)}],
+                fetch={"allow_private": True},
+                state={"url": state},
+            )
+            for name in ("site", "copy")
+        ]
+        assert cli("run", "--site", str(sites[0])).returncode == 0
+        refused = cli("run", "--site", str(sites[1]))
+        assert refused.returncode == 1
+        assert "written by the site folder at" in refused.stderr
+        assert str(sites[0].resolve()) in refused.stderr.replace("\n", "")
+        assert cli("run", "--site", str(sites[1]), "--take-over").returncode == 0
+        assert cli("run", "--site", str(sites[0])).returncode == 1  # now the copy writes them
+    finally:
+        news.close()

@@ -70,6 +70,7 @@ def _fill(store: StateStore) -> None:
     store.save_robots("https://y.test", None, None)
     store.save_translation("k1", "Grüße, 100 %")
     store.heartbeat("host:1", 7)
+    assert store.setting("publisher", "abc host:/site") == "abc host:/site"
 
 
 def _tables(store: StateStore) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:

@@ -547,6 +547,58 @@ def test_leased_count_counts_live_leases_only(store: StateStore) -> None:
     assert store.leased_count() == 0
 
 
+def test_an_item_given_back_in_a_round_waits_for_the_next_round(store: StateStore) -> None:
+    a, b, c = _add(store, "https://x.test/a", "https://x.test/b", "https://x.test/c")
+    round_start = datetime.now(UTC) - timedelta(seconds=1)
+    assert _claim(store, "w:1:a", limit=2, since=round_start) == [a, b]
+    assert store.mark_failed(a, "HTTP 503", retry=True, max_attempts=3) == ItemStatus.NEW
+    store.release(b)  # its twin still being published
+    assert store.pending_count(3, since=round_start) == 1  # c only: a and b wait
+    assert store.pending_count(3) == 3
+    assert _claim(store, "w:2:b", since=round_start) == [c]  # not a again, not b
+    next_round = datetime.now(UTC) + timedelta(seconds=1)
+    store.release(c)
+    assert sorted(_claim(store, "w:3:c", since=next_round)) == sorted([a, b, c])
+
+
+def test_an_item_leased_to_a_dead_worker_comes_back_in_the_same_round(store: StateStore) -> None:
+    [a] = _add(store, "https://x.test/a")
+    round_start = datetime.now(UTC) - timedelta(seconds=1)
+    assert _claim(store, "w:1:dead", lease_seconds=-1, since=round_start) == [a]
+    assert store.pending_count(3, since=round_start) == 1  # never given back: not tried
+    assert _claim(store, "w:2:b", since=round_start) == [a]
+
+
+def test_renewing_extends_only_the_live_leases_of_the_owners_named(store: StateStore) -> None:
+    a, b, c = _add(store, "https://x.test/a", "https://x.test/b", "https://x.test/c")
+    _claim(store, "w:1:a", limit=1, lease_seconds=1)
+    _claim(store, "w:2:b", limit=1, lease_seconds=1)
+    _claim(store, "w:3:c", limit=1, lease_seconds=-1)  # already expired: not renewed
+    assert store.renew_leases(["w:1:a", "w:3:c"], 3600) == 1
+    assert store.renew_leases([], 3600) == 0
+    leases = {i: store.item(i).lease_until for i in (a, b)}  # type: ignore[union-attr]
+    assert leases[a] is not None
+    assert leases[b] is not None
+    assert leases[a] > leases[b]
+
+
+def test_the_first_to_ask_decides_a_setting(backend: Opener) -> None:
+    first, second = backend(), backend()
+    assert first.setting("publisher", "one") == "one"
+    assert second.setting("publisher", "two") == "one"
+    second.change_setting("publisher", "two")
+    assert first.setting("publisher", "three") == "two"
+
+
+def test_a_reservation_taken_back_loses_what_it_staged(store: StateStore) -> None:
+    [a] = _add(store, "https://x.test/a")
+    _claim(store, "w:1:a")
+    _reserve(store, a, "https://x.test/a")
+    store.stage_link(a, "content/posts/b.md", "{}")
+    store.unreserve(a)
+    assert store.outbox() == []
+
+
 # -- PostgreSQL only ---------------------------------------------------------------------------
 
 

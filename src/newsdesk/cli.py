@@ -131,13 +131,22 @@ def run(
             help="Print what would be published and why items are skipped; write nothing.",
         ),
     ] = False,
+    take_over: Annotated[
+        bool,
+        typer.Option(
+            "--take-over",
+            help="Make this folder the one that writes the state store's posts (a shared"
+            " store remembers which folder does).",
+        ),
+    ] = False,
     verbose: Verbose = 0,
 ) -> None:
     """Poll every source once, publish what is new, print a per-source summary."""
     from newsdesk.runtime import RunOptions
 
     wait = 0 if no_wait else _finite_wait(wait)
-    _run_once(site, verbose, wait, RunOptions(force=force, dry_run=dry_run, drain=not no_wait))
+    options = RunOptions(force=force, dry_run=dry_run, drain=not no_wait, take_over=take_over)
+    _run_once(site, verbose, wait, options)
 
 
 @app.command()
@@ -223,6 +232,9 @@ def worker(
     setup_logging(max(verbose, 1))
     try:
         cfg = load_config(site)
+        from newsdesk.queue import require_fleet
+
+        require_fleet()  # before anything of Dramatiq is imported
         from newsdesk.queue.worker import serve
 
         count = processes or os.cpu_count() or 1

@@ -47,6 +47,11 @@ class StorageError(NewsdeskError):
     """The site's files or state cannot be read or written; the message says what to do."""
 
 
+class Unreachable(StorageError):
+    """The state database or the queue is away for now (a restart, the network): waited out
+    and tried again, never counted against an item."""
+
+
 _FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _NOT_WRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
 _STORAGE_ERRNOS = _FULL | _NOT_WRITABLE | {errno.EIO, errno.EMFILE, errno.ENFILE}
@@ -79,6 +84,8 @@ def storage_error(exc: BaseException, state_db: Path | str | None = None) -> Sto
         return _sqlite_error(exc, state_db)
     if _is_psycopg(exc):
         return _postgres_error(exc, state_db)
+    if _is_redis(exc):
+        return Unreachable(f"cannot reach the queue: {exc}; it is tried again")
     return None
 
 
@@ -99,6 +106,16 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
+_PG_AWAY = ("08", "57P", "53", "58", "40001", "40P01")
+"""SQLSTATEs of a server that is away, busy or out of resources (connection exceptions,
+shutdowns, insufficient resources, system errors, serialization failures and deadlocks)."""
+
+
+def _is_redis(exc: BaseException) -> bool:
+    names = {cls.__name__ for cls in type(exc).__mro__ if cls.__module__.startswith("redis")}
+    return bool(names & {"ConnectionError", "TimeoutError", "BusyLoadingError"})
+
+
 def _is_psycopg(exc: BaseException) -> bool:
     # psycopg is imported only for a PostgreSQL state: its errors are known by their module.
     return any(cls.__module__.split(".")[0] == "psycopg" for cls in type(exc).__mro__)
@@ -106,8 +123,13 @@ def _is_psycopg(exc: BaseException) -> bool:
 
 def _postgres_error(exc: BaseException, state_db: Path | str | None) -> StorageError | None:
     names = {cls.__name__ for cls in type(exc).__mro__}
-    if not names & {"OperationalError", "InterfaceError"}:
-        return None  # a constraint or a statement: a bug, not the database's state
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    if "InterfaceError" not in names and not (
+        "OperationalError" in names and (not sqlstate or sqlstate.startswith(_PG_AWAY))
+    ):
+        # A constraint, a statement, or a value too big for an index (54000): that item's
+        # or entry's problem, not the database's state.
+        return None
     url = str(state_db) if state_db else ""
     where = f"at {redact_url(url)}" if "://" in url else "(PostgreSQL)"
     detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -122,7 +144,7 @@ def _postgres_error(exc: BaseException, state_db: Path | str | None) -> StorageE
             f"the state database {where} has no room left ({detail}); free some space on its "
             "server and run again (nothing was lost: unwritten items stay pending)"
         )
-    return StorageError(
+    return Unreachable(
         f"cannot reach the state database {where}: {detail}; it is retried on the next "
         "try (nothing was lost: unfinished items stay pending)"
     )

@@ -25,7 +25,7 @@ from newsdesk.items import item_unit
 from newsdesk.layout import Site
 from newsdesk.polling import poll_unit
 from newsdesk.publish import remove_stale_temp_files
-from newsdesk.publish.outbox import recover, write_staged
+from newsdesk.publish.outbox import claim_publishing, recover, write_staged
 from newsdesk.publish.sink import SiteFolder
 from newsdesk.report import RunReport
 from newsdesk.runtime import Progress, Quiet, RunContext, RunOptions
@@ -74,6 +74,9 @@ def run(
             remove_stale_temp_files(site.content)
             with open_store(site, cfg.state.url) as store:
                 if cfg.queue.url and options.fetch_articles:
+                    from newsdesk.queue import require_fleet
+
+                    require_fleet()
                     from newsdesk.queue.dispatch import run_queued
 
                     return run_queued(site, cfg, store, options, progress)
@@ -103,6 +106,8 @@ async def _run(
     ]
     for source in sources:
         report.source(source.name)
+    if live is None:  # not a dry run: this folder writes the store's posts
+        claim_publishing(site, store, take_over=options.take_over)
     recover(live or site, store)
     write_staged(site, store)  # what workers finished, when this site had a queue
     async with Fetcher(cfg.fetch) as fetcher:

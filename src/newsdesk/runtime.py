@@ -69,6 +69,9 @@ class RunOptions:
     drain: bool = True
     """With a queue: wait until the workers have done what was enqueued, writing posts as
     they finish (False: enqueue, write what is already finished, and return)."""
+    take_over: bool = False
+    """Make this site folder the one that writes the state store's posts, even though
+    another folder did until now (``run --take-over``)."""
     dry_run: bool = False
     """Decide everything, write nothing: state and posts go to a throwaway copy, and no
     translation is paid for."""

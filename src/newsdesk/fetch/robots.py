@@ -104,15 +104,17 @@ class Robots:
             raise FetchError("blocked by robots.txt")
 
     async def _rules(self, origin: str, trust: Trust) -> RobotFileParser | None | FetchError:
-        async with self._lock(origin):
-            rules = await self._load(origin) if self._load else None
-            if rules is None:
-                fetched = await self._fetch(origin, trust)
-                if isinstance(fetched, FetchError):
-                    return fetched
-                rules = fetched
-                if self._save:
-                    self._save(origin, rules)
+        rules = await self._load(origin) if self._load else None
+        if rules is None:
+            async with self._lock(origin):  # one fetch per origin, whoever asks
+                rules = await self._load(origin) if self._load else None
+                if rules is None:
+                    fetched = await self._fetch(origin, trust)
+                    if isinstance(fetched, FetchError):
+                        return fetched
+                    rules = fetched
+                    if self._save:
+                        self._save(origin, rules)
         parser = rules.parser()
         if parser is not None:
             delay = parser.crawl_delay(AGENT)

@@ -6,16 +6,57 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import socket
+import uuid
 from itertools import groupby
 from pathlib import Path
 
+from newsdesk.errors import NewsdeskError
 from newsdesk.layout import Site
-from newsdesk.publish.files import add_source_link
+from newsdesk.publish.files import add_source_link, write_atomic
 from newsdesk.publish.writer import write_file
 from newsdesk.runtime import owner_is_gone
 from newsdesk.store import OutboxEntry, StateStore
 
 log = logging.getLogger("newsdesk")
+
+
+PUBLISHER = "publisher"
+"""The setting naming the one site folder that writes this state's posts."""
+
+
+class PublisherConflict(NewsdeskError):
+    """Another site folder writes this state store's posts."""
+
+
+def site_identity(site: Site) -> str:
+    """This site folder's identity: a random id kept in ``.newsdesk/site-id`` (made on first
+    use), then where the folder is, for messages."""
+    path = site.state_dir / "site-id"
+    try:
+        token = path.read_text(encoding="utf-8").split()[0]
+    except (FileNotFoundError, IndexError):
+        token = uuid.uuid4().hex
+        write_atomic(path, token + "\n")
+    return f"{token} {socket.gethostname()}:{site.root.resolve()}"
+
+
+def claim_publishing(site: Site, store: StateStore, *, take_over: bool = False) -> None:
+    """Make sure that this site folder is the one that writes the store's posts (the first
+    folder to ask becomes it); PublisherConflict when another one is, unless ``take_over``."""
+    mine = site_identity(site)
+    if take_over:
+        store.change_setting(PUBLISHER, mine)
+        return
+    theirs = store.setting(PUBLISHER, mine)
+    if theirs.split()[0] != mine.split()[0]:
+        where = theirs.partition(" ")[2] or "another site folder"
+        raise PublisherConflict(
+            f"the posts of this state store are written by the site folder at {where}; run"
+            " there (a worker machine needs only `newsdesk worker`), or pass --take-over to"
+            " make this folder the one that writes them"
+        )
 
 
 def recover(site: Site, store: StateStore) -> None:
@@ -24,7 +65,9 @@ def recover(site: Site, store: StateStore) -> None:
     written (writes are atomic): it is published; one without a file is new again."""
     store.expire_leases(owner for owner in store.lease_owners() if owner_is_gone(owner))
     for item in store.stale_reservations():
-        post = site.root / item.path if item.path else site.post_path(item.id)
+        # The recorded path counts, even under a section renamed since; only existence is
+        # asked, and only inside the content folder.
+        post = (_inside_content(site, item.path) if item.path else None) or site.post_path(item.id)
         if post.exists():
             store.finish(item.id)
         else:
@@ -43,10 +86,11 @@ def write_staged(site: Site, store: StateStore, *, batch: int = 500) -> int:
 
 
 def _write_item(site: Site, entries: list[OutboxEntry]) -> bool:
-    """Write one item's files in their order; True when it had a post."""
+    """Write one item's files in their order; True when it had a post. An entry that is not
+    a post of this site, or a link that cannot be read, is left out (and said)."""
     posts = 0
     for entry in entries:
-        path = _inside_content(site, entry.path)
+        path = _post_path(site, entry.path)
         if path is None:
             log.error(
                 "outbox entry refused: %r is not a post path of this site",
@@ -58,20 +102,32 @@ def _write_item(site: Site, entries: list[OutboxEntry]) -> bool:
             write_file(path, entry.body)
             posts += 1
         elif entry.kind == "link" and path.exists():
-            link = json.loads(entry.body)
-            add_source_link(path, str(link["source"]), str(link["url"]))
+            try:
+                link = json.loads(entry.body)
+                add_source_link(path, str(link["source"]), str(link["url"]))
+            except (ValueError, TypeError, KeyError) as exc:
+                log.error("outbox link refused: %s", exc, extra={"url": entry.item_id})
     return posts > 0
 
 
+_POST_NAME = re.compile(r"^[0-9a-zA-Z]+(?:\.[A-Za-z0-9-]+)?\.md$")
+
+
+def _post_path(site: Site, relative: str) -> Path | None:
+    """The post file ``relative`` names in the site's posts folder, or None when it names
+    anything else (the store is shared with other machines: trust no path it gives)."""
+    parts = Path(relative).parts
+    if not relative or Path(relative).is_absolute() or ".." in parts:
+        return None
+    path = site.root / relative
+    if path.parent != site.posts or not _POST_NAME.match(path.name):
+        return None
+    return path
+
+
 def _inside_content(site: Site, relative: str) -> Path | None:
-    """The file ``relative`` names under the site's content folder, or None when it points
-    anywhere else (the store is shared with other machines: trust no path it gives)."""
+    """The ``.md`` file ``relative`` names under the site's content folder, or None."""
     if not relative or Path(relative).is_absolute() or ".." in Path(relative).parts:
         return None
     path = site.root / relative
-    content = site.content.resolve()
-    try:
-        path.resolve().relative_to(content)
-    except ValueError:
-        return None
-    return path if path.suffix == ".md" else None
+    return path if path.suffix == ".md" and site.content in path.parents else None

@@ -27,7 +27,7 @@ RETRY = {"max_retries": 20, "min_backoff": 500, "max_backoff": 30_000}
 
 @dataclass(frozen=True)
 class Actors:
-    """The site's actors: ``poll.send(name, not_before)`` and ``process.send()``."""
+    """The site's actors: ``poll.send(name, polled_before)`` and ``process.send(since)``."""
 
     broker: RedisBroker
     poll: dramatiq.Actor[Any, Any]
@@ -38,9 +38,16 @@ class Actors:
         """Messages queued, delayed for a retry, or being worked on."""
         return int(self.broker.do_qsize(self.queue))
 
+    def close(self) -> None:
+        """Close the broker's connections."""
+        self.broker.close()
+        self.broker.client.connection_pool.disconnect()
+
 
 PollTask = Callable[[str, str], Awaitable[None]]
-ProcessTask = Callable[[], Awaitable[None]]
+"""(source name, its last poll time when the message was sent: "" for never)."""
+ProcessTask = Callable[[str], Awaitable[None]]
+"""(when the run began: items tried and given back since are left for the next run)."""
 
 
 async def _not_here(*args: object) -> None:
@@ -66,11 +73,11 @@ def connect(
     broker.add_middleware(AsyncIO())
     options: dict[str, Any] = {**RETRY, "time_limit": int(time_limit_s * 1000)}
 
-    async def poll_source(name: str, not_before: str) -> None:
-        await poll(name, not_before)
+    async def poll_source(name: str, polled_before: str) -> None:
+        await poll(name, polled_before)
 
-    async def process_item() -> None:
-        await process()
+    async def process_item(since: str = "") -> None:
+        await process(since)
 
     def declare(name: str) -> Any:  # each its own decorator: Dramatiq's keeps the first name
         return dramatiq.actor(queue_name=cfg.name, broker=broker, actor_name=name, **options)

@@ -3,7 +3,10 @@ finished posts to the site folder as they arrive, and report per source from the
 
 The store, not Redis, is the record of what is left to do: a message lost with a Redis
 restart is sent again as soon as the queue is empty and the work it stood for is not done
-(a source not polled since the run began, an item never tried).
+(a source not polled since the run began, an item not tried in this run). No clock of
+another machine is compared with this one's: a source counts as polled once its last poll
+time differs from the one read before its message was sent, and the items a run tries are
+told apart by the store's own marks.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from newsdesk.config import Config, SourceConfig
-from newsdesk.errors import storage_error
+from newsdesk.errors import Unreachable, storage_error
 from newsdesk.layout import Site
-from newsdesk.publish.outbox import recover, write_staged
+from newsdesk.publish.outbox import claim_publishing, recover, write_staged
 from newsdesk.queue.broker import Actors, connect
 from newsdesk.report import Failure, RunReport
 from newsdesk.runtime import Progress, RunOptions
@@ -30,10 +33,12 @@ CHECK_EVERY = 0.25
 RECOVER_EVERY = 2.0
 """Seconds between looks for what dead workers left (and for no worker at all)."""
 NO_WORKER_WARNING = 60.0
+"""Say so when no worker has been seen for this long while work waits."""
 GIVE_UP_AFTER = 5
 """Times the work left is sent again, with no progress between, before the run stops
 waiting for it (no worker can do it: its source is missing from the workers' config)."""
-"""Say so when no worker has been seen for this long while work waits."""
+WARN_AGAIN = 60.0
+"""While the queue or the store stays away, say so again this often."""
 
 
 @dataclass
@@ -46,12 +51,17 @@ class _Round:
     actors: Actors
     sources: list[SourceConfig]
     due: list[SourceConfig]
-    started: str
+    started: datetime
+    polled_before: dict[str, str] = field(default_factory=dict)
+    """Each due source's last poll time (ISO text, "" for never) before this run."""
     waiting: list[SourceConfig] = field(default_factory=list)
     abandoned: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.waiting = list(self.due)
+        for source in self.due:
+            polled = self.store.source_state(source.name).last_poll_at
+            self.polled_before[source.name] = polled.isoformat() if polled else ""
 
     @property
     def names(self) -> list[str]:
@@ -59,21 +69,25 @@ class _Round:
 
     def unpolled(self) -> list[SourceConfig]:
         """Due sources not polled since the run began (each asked until it was)."""
-        since = datetime.fromisoformat(self.started)
-        self.waiting = [
-            s
-            for s in self.waiting
-            if (polled := self.store.source_state(s.name).last_poll_at) is None or polled < since
-        ]
+        self.waiting = [s for s in self.waiting if not self._polled(s.name)]
         return self.waiting
+
+    def _polled(self, name: str) -> bool:
+        polled = self.store.source_state(name).last_poll_at
+        return (polled.isoformat() if polled else "") != self.polled_before[name]
+
+    def left(self) -> int:
+        """Items pending that no one has tried in this run."""
+        return self.store.pending_count(self.cfg.fetch.max_attempts, self.names, self.started)
 
     def send_polls(self, sources: list[SourceConfig]) -> None:
         for source in sources:
-            self.actors.poll.send(source.name, self.started)
+            self.actors.poll.send(source.name, self.polled_before[source.name])
 
     def send_items(self, count: int) -> None:
+        since = self.started.isoformat()
         for _ in range(count):
-            self.actors.process.send()
+            self.actors.process.send(since)
 
 
 def run_queued(
@@ -87,6 +101,8 @@ def run_queued(
     report = RunReport()
     for source in sources:
         report.source(source.name)
+    claim_publishing(site, store, take_over=options.take_over)
+    before = {s.name: s for s in store.source_status([s.name for s in sources])}
     recover(site, store)
     write_staged(site, store)
     now = utcnow()
@@ -97,18 +113,22 @@ def run_queued(
             report.source(source.name).not_due = state.next_poll_at
         else:
             due.append(source)
-    before = {s.name: s for s in store.source_status([s.name for s in sources])}
     actors = connect(cfg.queue)
     try:
-        work = _Round(site, cfg, store, actors, sources, due, now.isoformat())
-        work.send_polls(due)
-        work.send_items(store.pending_count(cfg.fetch.max_attempts, work.names))
+        work = _Round(site, cfg, store, actors, sources, due, now)
+        try:
+            work.send_polls(due)
+            # What the queue already holds stands for pending items too (a --no-wait run
+            # before this one): only the rest gets a message.
+            work.send_items(max(0, work.left() - actors.depth()))
+        except Exception as exc:
+            raise storage_error(exc) or exc from None
         progress.sources_started(len(due))
         if options.drain:
             _wait(work, options, progress)
-        write_staged(site, store)
+            write_staged(site, store)
     finally:
-        actors.broker.close()
+        actors.close()
     _fill(report, work, before)
     return report
 
@@ -119,6 +139,7 @@ def _wait(work: _Round, options: RunOptions, progress: Progress) -> None:
     database being away for a while is waited out, as the workers wait it out."""
     watch = _Watch(work, progress)
     outage: str | None = None
+    said = 0.0
     while not options.stop.is_set():
         try:
             if watch.done():
@@ -126,13 +147,14 @@ def _wait(work: _Round, options: RunOptions, progress: Progress) -> None:
             if outage is not None:
                 log.warning("reached again: %s", outage)
                 outage = None
-        except Exception as exc:  # noqa: BLE001 - only an outage is waited out
-            reason = _outage(exc)
-            if reason is None:
+        except Exception as exc:
+            fault = storage_error(exc)
+            if not isinstance(fault, Unreachable):
                 raise
-            if outage is None:
-                log.warning("waiting: %s", reason)
-            outage = reason
+            if outage is None or time.monotonic() - said > WARN_AGAIN:
+                log.warning("waiting: %s", fault)
+                said = time.monotonic()
+            outage = str(fault)
         options.stop.wait(CHECK_EVERY)
 
 
@@ -146,44 +168,47 @@ class _Watch:
         self.idle_since = time.monotonic()
         self.warned = False
         self.resent = 0
-        self.next_recovery = 0.0
+        self.next_look = 0.0
         self.left: tuple[int, int] | None = None
 
     def done(self) -> bool:
         work, store = self.work, self.work.store
-        if time.monotonic() >= self.next_recovery:
-            recover(work.site, store)
-            self._no_worker_warning()
-            self.next_recovery = time.monotonic() + RECOVER_EVERY
         write_staged(work.site, store)
+        empty = work.actors.depth() == 0
+        if not empty and time.monotonic() < self.next_look:
+            return False  # the fleet is busy: the rest can wait for the next look
+        recover(work.site, store)
+        self._no_worker_warning()
+        self.next_look = time.monotonic() + RECOVER_EVERY
         unpolled = work.unpolled()
         for _ in range(len(work.due) - len(unpolled) - self.polled):
             self.progress.source_done("")
         self.polled = len(work.due) - len(unpolled)
-        if work.actors.depth() == 0 and store.leased_count() == 0:
-            untried = store.pending_count(1, work.names)
-            if not unpolled and not untried:
-                return True
-            # The queue is empty but work is left: its messages were lost (Redis restarted
-            # without persistence, say). The store knows what it was: send it again.
-            left = (len(unpolled), untried)
-            self.resent = self.resent + 1 if self.left is None or left >= self.left else 1
-            self.left = left
-            if self.resent > GIVE_UP_AFTER:
-                self._give_up(unpolled, untried)
-                return True
-            work.send_polls(unpolled)
-            work.send_items(untried)
-            self.next_recovery = 0.0  # a lease that ran out may be why: look at once
+        if not empty or store.leased_count():
+            return False
+        left = work.left()
+        if not unpolled and not left:
+            return True
+        # The queue is empty but work is left: its messages were lost (Redis restarted
+        # without persistence, say). The store knows what it was: send it again.
+        now_left = (len(unpolled), left)
+        self.resent = self.resent + 1 if self.left is None or now_left >= self.left else 1
+        self.left = now_left
+        if self.resent > GIVE_UP_AFTER:
+            self._give_up(unpolled, left)
+            return True
+        work.send_polls(unpolled)
+        work.send_items(left)
+        self.next_look = 0.0
         return False
 
-    def _give_up(self, unpolled: list[SourceConfig], untried: int) -> None:
+    def _give_up(self, unpolled: list[SourceConfig], left: int) -> None:
         self.work.abandoned = [s.name for s in unpolled]
         log.warning(
             "stopped waiting: %d source(s) not polled and %d item(s) not taken by any worker"
             " after %d tries; do the workers' newsdesk.toml files list the same sources?",
             len(unpolled),
-            untried,
+            left,
             GIVE_UP_AFTER,
         )
 
@@ -200,25 +225,12 @@ class _Watch:
             self.warned = True
 
 
-def _outage(exc: Exception) -> str | None:
-    """What is unreachable, when ``exc`` says Redis or the state database is away."""
-    from redis.exceptions import ConnectionError as RedisDown
-    from redis.exceptions import TimeoutError as RedisSlow
-
-    if isinstance(exc, RedisDown | RedisSlow):
-        return f"the queue is unreachable ({exc})"
-    fault = storage_error(exc)
-    if fault is not None and not isinstance(exc, OSError):
-        return f"the state store is unreachable ({fault})"
-    return None
-
-
 def _fill(report: RunReport, work: _Round, before: dict[str, SourceStatus]) -> None:
     """Per-source counts of this run: the differences in the store since it began."""
-    started = work.started
+    polled = {s.name for s in work.due} - {s.name for s in work.waiting}
     for now in work.store.source_status(work.names):
         row, then = report.source(now.name), before[now.name]
-        if now.last_poll_at and now.last_poll_at >= started:
+        if now.name in polled:
             row.status = now.last_status
             row.error = now.last_error
             row.seen = now.seen if not now.last_error else 0

@@ -2,9 +2,11 @@
 through the stages and leave its posts in the store's outbox for the site's publisher.
 
 The parts a process shares between its tasks (the store connection, the HTTP client, the
-fleet's politeness gates) are made on Dramatiq's event loop at the first task. Each task gets
-its own lease owner and its own ``RunContext``; a failure of the state store ends the task
-with an error, which Dramatiq retries with backoff, and the worker lives on.
+fleet's politeness gates, robots.txt answers) are made on Dramatiq's event loop at the first
+task. Each task gets its own lease owner and its own ``RunContext``; the heartbeat renews the
+leases of the tasks in flight, so a task that waits long for its host's turn keeps its item.
+A failure of the state store or the queue ends the task with an error, which Dramatiq
+retries with backoff, and the worker lives on.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from datetime import datetime
 
 from redis.asyncio import Redis
@@ -35,6 +38,9 @@ from newsdesk.store import StateStore, open_store
 log = logging.getLogger("newsdesk")
 
 ROBOTS_MAX_AGE = 24 * 3600.0
+ROBOTS_REFRESH = 600.0
+"""A process forgets its robots.txt answers this often: stored ones are read again from the
+store, and one that failed (a 5xx) is asked again, as a new run would."""
 
 
 class WorkerRuntime:
@@ -46,8 +52,11 @@ class WorkerRuntime:
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.actors: Actors | None = None
         self.done = 0
+        self.in_flight: set[str] = set()
+        """Lease owners of the tasks running now (their leases are renewed)."""
         self._ready = asyncio.Lock()
         self._parts: tuple[StateStore, Fetcher, Fleet, ExtractionPool] | None = None
+        self._robots: tuple[float, Robots] | None = None
         self._beat: asyncio.Task[None] | None = None
 
     async def _get(self) -> tuple[StateStore, Fetcher, Fleet, ExtractionPool]:
@@ -70,27 +79,34 @@ class WorkerRuntime:
             try:
                 store = (await self._get())[0]
                 store.heartbeat(self.name, self.done)
+                store.renew_leases(self.in_flight, self.cfg.queue.lease)
             except Exception as exc:  # noqa: BLE001 - a missed beat is no reason to stop
                 log.debug("heartbeat missed: %s", exc)
             await asyncio.sleep(self.cfg.queue.heartbeat)
 
+    def _robots_for(self, store: StateStore, fetcher: Fetcher, fleet: Fleet) -> Robots:
+        """This process's robots.txt answers, made anew every ``ROBOTS_REFRESH`` s."""
+        if self._robots is None or time.monotonic() - self._robots[0] > ROBOTS_REFRESH:
+
+            async def load(origin: str) -> RobotsRules | None:
+                stored = store.robots(origin, ROBOTS_MAX_AGE)
+                return RobotsRules(*stored) if stored else None
+
+            def save(origin: str, rules: RobotsRules) -> None:
+                store.save_robots(origin, rules.status, rules.text)
+
+            self._robots = (time.monotonic(), Robots(fetcher, load, save, fleet.robots_lock))
+        return self._robots[1]
+
     async def _context(self) -> RunContext:
         store, fetcher, fleet, pool = await self._get()
-
-        async def load(origin: str) -> RobotsRules | None:
-            stored = store.robots(origin, ROBOTS_MAX_AGE)
-            return RobotsRules(*stored) if stored else None
-
-        def save(origin: str, rules: RobotsRules) -> None:
-            store.save_robots(origin, rules.status, rules.text)
-
         owner = lease_owner()
         return RunContext(
             site=self.site,
             cfg=self.cfg,
             store=store,
             fetcher=fetcher,
-            robots=Robots(fetcher, load, save, fleet.robots_lock),
+            robots=self._robots_for(store, fetcher, fleet),
             report=RunReport(),
             progress=Quiet(),
             options=RunOptions(force=True),
@@ -99,9 +115,10 @@ class WorkerRuntime:
             pool=pool,
         )
 
-    async def poll(self, name: str, not_before: str) -> None:
-        """Poll source ``name`` unless it was polled since ``not_before`` (a message sent
-        twice); each new item gets a message of its own."""
+    async def poll(self, name: str, polled_before: str) -> None:
+        """Poll source ``name`` unless it was polled since the message was sent (its last
+        poll is no longer ``polled_before``: a message sent twice); each new item gets a
+        message of its own."""
         ctx = await self._context()
         try:
             source = self.cfg.source(name)
@@ -109,7 +126,7 @@ class WorkerRuntime:
             log.warning("no source called %r in this worker's configuration", name)
             return
         polled = ctx.store.source_state(name).last_poll_at
-        if polled is not None and polled >= datetime.fromisoformat(not_before):
+        if (polled.isoformat() if polled else "") != polled_before:
             return
         await poll_unit(ctx, source, self._announce)
         self._end(ctx)
@@ -117,28 +134,32 @@ class WorkerRuntime:
     def _announce(self, new: int) -> None:
         assert self.actors is not None
         for _ in range(new):
-            self.actors.process.send()
+            self.actors.process.send("")
 
-    async def process(self) -> None:
-        """Claim the oldest pending item and take it through the stages."""
+    async def process(self, since: str = "") -> None:
+        """Claim the oldest pending item (not tried in this run since ``since``) and take it
+        through the stages."""
         ctx = await self._context()
         claimed = ctx.store.claim(
             ctx.owner,
             limit=1,
             lease_seconds=self.cfg.queue.lease,
             max_attempts=self.cfg.fetch.max_attempts,
-            sources=[source.name for source in self.cfg.sources],
+            sources=[source.name for source in self.cfg.sources if source.enabled],
+            since=datetime.fromisoformat(since) if since else None,
         )
         if not claimed:
             return
+        self.in_flight.add(ctx.owner)
         try:
             await item_unit(ctx, claimed[0])
         finally:
+            self.in_flight.discard(ctx.owner)
             self.done += 1
         self._end(ctx)
 
     def _end(self, ctx: RunContext) -> None:
-        """A task whose store failed raises, to be retried; its leases are let go."""
+        """A task whose store or queue failed raises, to be retried; its leases are let go."""
         if ctx.fault is not None:
             with contextlib.suppress(Exception):
                 ctx.store.expire_leases([ctx.owner])

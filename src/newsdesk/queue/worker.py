@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -23,9 +24,12 @@ from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
 from newsdesk.config import Config, load_config
+from newsdesk.errors import ConfigError
 from newsdesk.layout import Site
+from newsdesk.queue import require_fleet
 from newsdesk.queue.broker import connect
 from newsdesk.queue.tasks import WorkerRuntime
+from newsdesk.store.urls import is_postgres_url
 
 log = logging.getLogger("newsdesk")
 
@@ -43,12 +47,17 @@ def serve(
     stop: threading.Event | None = None,
 ) -> None:
     """Serve the site's queue until ``stop`` is set (or SIGTERM/SIGINT arrives)."""
+    require_fleet()
     cfg = cfg or load_config(site_dir)
     if not cfg.queue.url:
-        from newsdesk.errors import ConfigError
-
         raise ConfigError(
             'a worker needs a queue: set [queue] url = "redis://host:6379/0" in newsdesk.toml'
+        )
+    if not is_postgres_url(cfg.state.url):
+        log.warning(
+            "this worker keeps state in SQLite (%s): only workers on this machine share it;"
+            ' a fleet on several machines needs [state] url = "postgresql://..."',
+            cfg.state.url,
         )
     stop = stop or _stop_on_signals()
     if processes <= 1:
@@ -146,3 +155,5 @@ def _die_with_parent() -> None:
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL("libc.so.6", use_errno=True)
             libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the parent died before the request above: go at once
+        os.kill(os.getpid(), signal.SIGTERM)

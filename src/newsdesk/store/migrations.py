@@ -128,4 +128,17 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX items_lease ON items (lease_until)",
         ],
     ),
+    (
+        "m008_rounds",
+        [
+            # When an item was last tried and given back (a passing failure, or a twin still
+            # being published): a fleet does not try it again in the same run.
+            "ALTER TABLE items ADD COLUMN tried_at TEXT",
+            # Settings of the state itself, such as which site folder publishes its posts.
+            """CREATE TABLE settings (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )""",
+        ],
+    ),
 ]

@@ -15,10 +15,11 @@ import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 
-from newsdesk.errors import redact_url, storage_error
+from newsdesk.errors import ConfigError, redact_url, storage_error
 from newsdesk.store.migrations import MIGRATIONS
 from newsdesk.store.sql.base import Cursor, utc_now
 from newsdesk.store.sql.items import ItemsSQL
@@ -148,7 +149,7 @@ class PostgresStore(SourcesSQL, ItemsSQL, PublishingSQL, QueueSQL, ReportsSQL, T
         try:
             self._db = PGConnection(url)
         except psycopg.Error as exc:
-            raise storage_error(exc, url) or exc from None
+            raise storage_error(exc, url) or _refused(exc, url) from None
         try:
             if migrate:
                 self._migrate()
@@ -207,3 +208,19 @@ class PostgresStore(SourcesSQL, ItemsSQL, PublishingSQL, QueueSQL, ReportsSQL, T
             (name,),
         ).fetchone()
         return row is not None
+
+
+def _refused(exc: psycopg.Error, url: str) -> ConfigError:
+    """A URL libpq will not use (a bad parameter, say), said without its password."""
+    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    secrets = [p for p in (_password(url),) if p]
+    for secret in secrets:
+        detail = detail.replace(secret, "***")
+    return ConfigError(f"[state] url {redact_url(url)} cannot be used: {detail}")
+
+
+def _password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None

@@ -83,8 +83,11 @@ class StateStore(Protocol):
         """Record a feed entry as a new item; False when its URL (or its guid with the same
         title, from the same source) is already known."""
 
-    def pending_count(self, max_attempts: int, sources: list[str] | None = None) -> int:
-        """How many items wait to be published (of ``sources`` only when given)."""
+    def pending_count(
+        self, max_attempts: int, sources: list[str] | None = None, since: datetime | None = None
+    ) -> int:
+        """How many items wait to be published (of ``sources`` only when given; with
+        ``since``, not counting those tried and given back at or after it)."""
 
     def claim(
         self,
@@ -94,10 +97,13 @@ class StateStore(Protocol):
         lease_seconds: float,
         max_attempts: int,
         sources: list[str] | None = None,
+        since: datetime | None = None,
     ) -> list[PendingItem]:
         """Lease up to ``limit`` pending items to ``owner``, oldest first. An item leased to
         someone else is not given until its lease expires; an item ``owner`` released is not
-        given to ``owner`` again (it is retried by a later run, under another owner)."""
+        given to ``owner`` again (it is retried by a later run, under another owner); with
+        ``since``, an item tried and given back (failed for a passing reason, or released)
+        at or after ``since`` is not given to anyone: a fleet's run tries each item once."""
 
     def mark_failed(
         self, item_id: str, reason: str, *, retry: bool, max_attempts: int
@@ -192,6 +198,16 @@ class StateStore(Protocol):
 
     def ready_count(self) -> int:
         """``READY`` items: staged, waiting for the publisher."""
+
+    def renew_leases(self, owners: Iterable[str], lease_seconds: float) -> int:
+        """Extend the live leases of ``owners`` (tasks still working) by ``lease_seconds``
+        from now; returns how many items were renewed."""
+
+    def setting(self, key: str, default: str) -> str:
+        """A setting of the state; the first process to ask stores ``default``."""
+
+    def change_setting(self, key: str, value: str) -> None:
+        """Set a setting of the state."""
 
     # -- copying ----------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from newsdesk.models import FeedEntry
@@ -24,12 +25,17 @@ def item_record(row: Sequence[Any]) -> ItemRecord:
     return ItemRecord(*values)
 
 
-def _pending_where(max_attempts: int, sources: list[str] | None) -> tuple[str, list[object]]:
+def _pending_where(
+    max_attempts: int, sources: list[str] | None, since: datetime | None = None
+) -> tuple[str, list[object]]:
     where = "status = ? AND attempts < ?"
     args: list[object] = [NEW, max_attempts]
     if sources is not None:
         where += f" AND source IN ({marks(sources)})"
         args += sources
+    if since is not None:
+        where += " AND (tried_at IS NULL OR tried_at < ?)"
+        args.append(since.astimezone(UTC).isoformat(timespec="microseconds"))
     return where, args
 
 
@@ -75,9 +81,12 @@ class ItemsSQL(Connected):
             db.execute("INSERT INTO aliases (url, item_id) VALUES (?, ?)", (url, item_id))
         return True
 
-    def pending_count(self, max_attempts: int, sources: list[str] | None = None) -> int:
-        """How many items wait to be published (of ``sources`` only when given)."""
-        where, args = _pending_where(max_attempts, sources)
+    def pending_count(
+        self, max_attempts: int, sources: list[str] | None = None, since: datetime | None = None
+    ) -> int:
+        """How many items wait to be published (of ``sources`` only, and not tried and given
+        back at or after ``since``, when given)."""
+        where, args = _pending_where(max_attempts, sources, since)
         row = self._db.execute("SELECT COUNT(*) FROM items WHERE " + where, args).fetchone()
         return int(row[0])
 
@@ -89,9 +98,10 @@ class ItemsSQL(Connected):
         lease_seconds: float,
         max_attempts: int,
         sources: list[str] | None = None,
+        since: datetime | None = None,
     ) -> list[PendingItem]:
         """Lease up to ``limit`` pending items to ``owner``, oldest first; see StateStore."""
-        where, args = _pending_where(max_attempts, sources)
+        where, args = _pending_where(max_attempts, sources, since)
         where += (
             " AND (lease_until IS NULL OR lease_until < ?)"
             " AND (lease_owner IS NULL OR lease_owner != ?)"
@@ -125,9 +135,19 @@ class ItemsSQL(Connected):
         row = self._db.execute(
             """UPDATE items SET attempts = attempts + 1,
                    status = CASE WHEN ? AND attempts + 1 < ? THEN ? ELSE ? END,
-                   reason = ?, updated_at = ?, lease_until = NULL
+                   reason = ?, updated_at = ?, tried_at = ?, lease_until = NULL
                WHERE id = ? AND status = ? RETURNING status""",
-            (retry, max_attempts, NEW, FAILED, stored_reason(reason), utc_now(), item_id, NEW),
+            (
+                retry,
+                max_attempts,
+                NEW,
+                FAILED,
+                stored_reason(reason),
+                (now := utc_now()),
+                now,
+                item_id,
+                NEW,
+            ),
         ).fetchone()
         return ItemStatus(row[0]) if row else self._status(item_id)
 
@@ -147,7 +167,8 @@ class ItemsSQL(Connected):
         """Give a claimed item back untried: no attempt is counted, and its owner does not
         claim it again (a later run does)."""
         self._db.execute(
-            "UPDATE items SET lease_until = NULL WHERE id = ? AND status = ?", (item_id, NEW)
+            "UPDATE items SET lease_until = NULL, tried_at = ? WHERE id = ? AND status = ?",
+            (utc_now(), item_id, NEW),
         )
 
     def lease_owners(self) -> set[str]:

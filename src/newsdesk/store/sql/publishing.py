@@ -101,6 +101,8 @@ class PublishingSQL(Connected):
                 (ItemStatus.NEW.value, utc_now(), item_id, PUBLISHING),
             )
             db.execute("DELETE FROM fingerprints WHERE item_id = ?", (item_id,))
+            # A post staged by a worker whose reservation was then taken back is not written.
+            db.execute("DELETE FROM outbox WHERE item_id = ?", (item_id,))
 
     def stale_reservations(self) -> list[ItemRecord]:
         """Reserved items whose lease expired (their owner died before finishing)."""

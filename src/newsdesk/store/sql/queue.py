@@ -6,8 +6,10 @@ process writes the staged files and then ``finish``-es each item.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from newsdesk.store.records import ItemStatus, OutboxEntry, WorkerSeen
-from newsdesk.store.sql.base import Connected, utc_now
+from newsdesk.store.sql.base import Connected, marks, utc_now
 
 PUBLISHING, READY = ItemStatus.PUBLISHING.value, ItemStatus.READY.value
 
@@ -84,3 +86,34 @@ class QueueSQL(Connected):
         """Items staged, waiting for the publisher."""
         row = self._db.execute("SELECT COUNT(*) FROM items WHERE status = ?", (READY,)).fetchone()
         return int(row[0])
+
+    def renew_leases(self, owners: Iterable[str], lease_seconds: float) -> int:
+        """Extend the live leases of ``owners`` (a worker's tasks in flight) by
+        ``lease_seconds`` from now; returns how many items were renewed."""
+        held = list(owners)
+        if not held:
+            return 0
+        rows = self._db.execute(
+            "UPDATE items SET lease_until = ?"
+            f" WHERE lease_owner IN ({marks(held)}) AND lease_until > ? RETURNING id",
+            (utc_now(lease_seconds), *held, utc_now()),
+        ).fetchall()
+        return len(rows)
+
+    def setting(self, key: str, default: str) -> str:
+        """The stored value of a setting of the state; ``default`` is stored (and returned)
+        when there is none, in one statement, so the first process to ask decides."""
+        self._db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+            (key, default),
+        )
+        row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return str(row[0])
+
+    def change_setting(self, key: str, value: str) -> None:
+        """Set a setting of the state."""
+        self._db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

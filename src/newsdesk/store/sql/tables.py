@@ -21,6 +21,7 @@ STATE_TABLES: dict[str, tuple[str, ...]] = {
     "translations": ("key",),
     "outbox": ("item_id", "seq"),
     "workers": ("name",),
+    "settings": ("key",),
 }
 PAGE = 1000
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
