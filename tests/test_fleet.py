@@ -330,3 +330,43 @@ def test_a_second_site_folder_on_one_store_is_refused_unless_it_takes_over(
         assert cli("run", "--site", str(sites[0])).returncode == 1  # now the copy writes them
     finally:
         news.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.slow
+def test_a_multi_process_worker_serves_and_its_processes_die_with_it(
+    tmp_path: Path, postgres_server: PostgresServer, redis_server: RedisServer
+) -> None:
+    news = NewsServer(sources=2, per_source=10, hosts=2)
+    state = postgres_server.create_database()
+    site = _fleet_site(tmp_path / "site", news, state, redis_server.url)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "worker", "--site", str(site), "--processes", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        done = cli("run", "--site", str(site), timeout=180)
+        assert done.returncode == 0, done.stdout + done.stderr
+        status = cli("status", "--site", str(site))
+        assert status.stdout.count("  worker ") >= 2  # each process says it is alive
+        children = [
+            int(pid) for pid in Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+            .read_text().split()
+        ]  # fmt: skip
+        assert len(children) >= 2
+        worker.kill()  # SIGKILL: the parent cannot stop its processes itself
+        worker.wait()
+        wait_for(lambda: not any(_alive(pid) for pid in children), timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        news.close()
+    _published_once(site, state, news)
