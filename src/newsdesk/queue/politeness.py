@@ -100,8 +100,11 @@ class SharedHostGate(HostGate):
         super().__init__(cfg.per_host, cfg.min_delay, shared=slots)
         self._fleet = fleet
         self._per_host = cfg.per_host
-        self._hold_ms = int((cfg.timeout * (cfg.max_redirects + 2) + 30) * 1000)
-        self._keys = [fleet.key("host", host, part) for part in ("slots", "next", "cool")]
+        # A slot outlives a worker killed mid-request by this much: every request (its
+        # redirects included) ends within ``timeout``.
+        self._hold_ms = int((cfg.timeout + 30) * 1000)
+        # One hash tag per host: the script's three keys live on one Redis Cluster node.
+        self._keys = [fleet.key("host", f"{{{host}}}", part) for part in ("slots", "next", "cool")]
         self._tokens: list[str] = []
 
     def cool_down(self, seconds: float) -> None:
