@@ -197,10 +197,6 @@ class PostgresStore(SourcesSQL, ItemsSQL, PublishingSQL, QueueSQL, ReportsSQL, T
                     "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, utc_now())
                 )
 
-    def migrations(self) -> list[str]:
-        """Names of the applied migrations, in order."""
-        return [row[0] for row in self._db.execute("SELECT name FROM migrations ORDER BY name")]
-
     def _has_table(self, name: str) -> bool:
         row = self._db.execute(
             "SELECT 1 FROM pg_catalog.pg_tables"

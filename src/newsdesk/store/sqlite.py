@@ -75,10 +75,6 @@ class SQLiteStore(SourcesSQL, ItemsSQL, PublishingSQL, QueueSQL, ReportsSQL, Tab
                     "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, utc_now())
                 )
 
-    def migrations(self) -> list[str]:
-        """Names of the applied migrations, in order."""
-        return [row[0] for row in self._db.execute("SELECT name FROM migrations ORDER BY name")]
-
     def _has_table(self, name: str) -> bool:
         row = self._db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)

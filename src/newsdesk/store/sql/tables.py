@@ -40,6 +40,10 @@ def _table(name: str) -> tuple[str, ...]:
 class TablesSQL(Connected):
     """Dumps and loads of whole tables."""
 
+    def migrations(self) -> list[str]:
+        """Names of the applied migrations, in order."""
+        return [row[0] for row in self._db.execute("SELECT name FROM migrations ORDER BY name")]
+
     def _has_table(self, name: str) -> bool:
         """Whether the schema has the table (a store not migrated lacks some)."""
         raise NotImplementedError
