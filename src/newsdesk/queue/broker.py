@@ -27,7 +27,8 @@ RETRY = {"max_retries": 20, "min_backoff": 500, "max_backoff": 30_000}
 
 @dataclass(frozen=True)
 class Actors:
-    """The site's actors: ``poll.send(name, polled_before)`` and ``process.send(since)``."""
+    """The site's actors: ``poll.send(name, polled_before, since)`` and
+    ``process.send(since)``."""
 
     broker: RedisBroker
     poll: dramatiq.Actor[Any, Any]
@@ -44,8 +45,9 @@ class Actors:
         self.broker.client.connection_pool.disconnect()
 
 
-PollTask = Callable[[str, str], Awaitable[None]]
-"""(source name, its last poll time when the message was sent: "" for never)."""
+PollTask = Callable[[str, str, str], Awaitable[None]]
+"""(source name, its last poll time when the message was sent ("" for never), when the run
+began (passed on to the items the poll finds))."""
 ProcessTask = Callable[[str], Awaitable[None]]
 """(when the run began: items tried and given back since are left for the next run)."""
 
@@ -73,8 +75,8 @@ def connect(
     broker.add_middleware(AsyncIO())
     options: dict[str, Any] = {**RETRY, "time_limit": int(time_limit_s * 1000)}
 
-    async def poll_source(name: str, polled_before: str) -> None:
-        await poll(name, polled_before)
+    async def poll_source(name: str, polled_before: str, since: str = "") -> None:
+        await poll(name, polled_before, since)
 
     async def process_item(since: str = "") -> None:
         await process(since)

@@ -81,8 +81,9 @@ class _Round:
         return self.store.pending_count(self.cfg.fetch.max_attempts, self.names, self.started)
 
     def send_polls(self, sources: list[SourceConfig]) -> None:
+        since = self.started.isoformat()
         for source in sources:
-            self.actors.poll.send(source.name, self.polled_before[source.name])
+            self.actors.poll.send(source.name, self.polled_before[source.name], since)
 
     def send_items(self, count: int) -> None:
         since = self.started.isoformat()

@@ -18,6 +18,7 @@ import os
 import socket
 import time
 from datetime import datetime
+from functools import partial
 
 from redis.asyncio import Redis
 
@@ -115,10 +116,10 @@ class WorkerRuntime:
             pool=pool,
         )
 
-    async def poll(self, name: str, polled_before: str) -> None:
+    async def poll(self, name: str, polled_before: str, since: str = "") -> None:
         """Poll source ``name`` unless it was polled since the message was sent (its last
         poll is no longer ``polled_before``: a message sent twice); each new item gets a
-        message of its own."""
+        message of its own, for the run that began at ``since``."""
         ctx = await self._context()
         try:
             source = self.cfg.source(name)
@@ -128,13 +129,13 @@ class WorkerRuntime:
         polled = ctx.store.source_state(name).last_poll_at
         if (polled.isoformat() if polled else "") != polled_before:
             return
-        await poll_unit(ctx, source, self._announce)
+        await poll_unit(ctx, source, partial(self._announce, since))
         self._end(ctx)
 
-    def _announce(self, new: int) -> None:
+    def _announce(self, since: str, new: int) -> None:
         assert self.actors is not None
         for _ in range(new):
-            self.actors.process.send("")
+            self.actors.process.send(since)
 
     async def process(self, since: str = "") -> None:
         """Claim the oldest pending item (not tried in this run since ``since``) and take it
