@@ -27,7 +27,7 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -rs  # -rs: every skip says why
 
-unit-fast: $(STAMP)  # under 30 s: no Hugo builds, corpora, kill -9 trials or fuzzing
+unit-fast: $(STAMP)  # about a minute: no Hugo builds, corpora, kill -9 trials or fuzzing
 	$(BIN)/python -m pytest -q -rs -m "not slow and not hugo"
 
 test: lint unit
