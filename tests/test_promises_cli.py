@@ -343,6 +343,7 @@ def _serving(site: Path, port: int) -> Iterator[subprocess.Popen[str]]:
 def test_serve_previews_the_site_over_http_until_interrupted(tmp_path: Path) -> None:
     site = _hand_written_site(tmp_path)
     assert cli("build", "--site", str(site)).returncode == 0
+    built = _files(site / "public")
     port = _free_port()
     home = f"http://127.0.0.1:{port}/"
     with _serving(site, port) as process:
@@ -360,6 +361,27 @@ def test_serve_previews_the_site_over_http_until_interrupted(tmp_path: Path) -> 
         _, err = process.communicate(timeout=20)
         assert process.returncode == 0, err
     assert _get(home) is None  # nothing is left listening
+    assert _files(site / "public") == built  # public/ is what `build` made: safe to deploy
+    assert "livereload" not in (site / "public" / "index.html").read_text()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path: Path) -> None:
+    site = _hand_written_site(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = cli("serve", "--site", str(site), "--port", str(port))
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert f"port {port} on 127.0.0.1 is already in use: pick another with --port" in lines[0]
+    assert len(lines) <= 2  # the error, and at most the hint about tracebacks
 
 
 # --- the theme -------------------------------------------------------------------------------

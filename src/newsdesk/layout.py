@@ -68,6 +68,11 @@ class Site:
         return self.root / "hugo.toml"
 
     @property
+    def preview(self) -> Path:
+        """Where ``serve`` renders its live-reloading preview (never ``public/``)."""
+        return self.state_dir / "preview"
+
+    @property
     def hugo_cache(self) -> Path:
         """Hugo's cache folder (``HUGO_CACHEDIR``)."""
         return self.state_dir / "hugo-cache"

@@ -3,8 +3,11 @@ and ``newsdesk serve`` (Hugo's own preview server)."""
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import os
+import shutil
+import socket
 import subprocess
 from importlib import resources
 from pathlib import Path
@@ -64,8 +67,16 @@ def serve_site(
     exit code."""
     site_dir = Path(site_dir).resolve()
     cfg = cfg or load_config(site_dir)
+    _port_is_free(bind, port)
     write_hugo_config(site_dir, cfg)
-    Site(site_dir).content.mkdir(exist_ok=True)
+    site = Site(site_dir)
+    site.content.mkdir(exist_ok=True)
+    # The preview (with Hugo's live-reload script in every page) goes to a folder of its
+    # own, so that public/ stays what `build` made and is safe to deploy at any time; the
+    # search index of the last build comes along, so search works in the preview too.
+    site.preview.mkdir(parents=True, exist_ok=True)
+    if (site.public / "pagefind").is_dir():
+        shutil.copytree(site.public / "pagefind", site.preview / "pagefind", dirs_exist_ok=True)
     command = [
         str(hugo_binary()),
         "server",
@@ -77,6 +88,8 @@ def serve_site(
         bind,
         "--port",
         str(port),
+        "--destination",
+        str(site.preview),
         "--noBuildLock",
         "--logLevel",
         "warn",
@@ -85,3 +98,19 @@ def serve_site(
         return subprocess.run(command, env=hugo_env(site_dir), check=False).returncode
     except KeyboardInterrupt:
         return 0
+
+
+def _port_is_free(bind: str, port: int) -> None:
+    """Raise a one-line NewsdeskError when ``bind:port`` is taken (Hugo would print its
+    whole help text before the reason)."""
+    try:
+        family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((bind, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise NewsdeskError(
+                f"port {port} on {bind} is already in use: pick another with --port"
+            ) from None
+        raise NewsdeskError(f"cannot listen on {bind}:{port}: {exc.strerror}") from None
