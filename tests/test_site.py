@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -336,8 +337,8 @@ def test_term_names_that_are_path_tricks_stay_in_their_folder(tmp_path: Path) ->
     public = site / "public"
     # Nothing outside the folders a site has; the home page and term lists are themselves.
     assert {p.name for p in public.iterdir()} == {
-        "404.html", "categories", "css", "index.html", "index.xml", "page", "pagefind",
-        "posts", "robots.txt", "sitemap.xml", "tags",
+        "404.html", "categories", "css", "favicon.svg", "index.html", "index.xml", "page",
+        "pagefind", "posts", "robots.txt", "sitemap.xml", "tags",
     }  # fmt: skip
     home = lxml_html.parse(str(public / "index.html")).getroot()
     assert home.xpath("//h1[@class='visually-hidden']/text()") == ["Test Wire"]
@@ -367,3 +368,44 @@ def test_term_names_that_are_path_tricks_stay_in_their_folder(tmp_path: Path) ->
         assert link.text in TERMS
         target = public / unquote(link.get("href")).strip("/") / "index.html"
         assert lxml_html.parse(str(target)).getroot().xpath("//main/h1/text()") == [link.text]
+
+
+def test_pages_say_how_to_share_and_index_them_even_for_hostile_titles(tmp_path: Path) -> None:
+    title = 'Rates </script><script>alert("x")</script> & "quotes" <b>bold</b>'
+    article = _article(7, title, PROSE)
+    site = _site(tmp_path, [(article, FrontMatterDefaults(thumbnail="https://img.test/a.jpg"))])
+    config = site / "newsdesk.toml"
+    config.write_text(
+        config.read_text().replace(
+            "[site]\n", '[site]\ndescription = "Markets, </script> and <b>rates</b>"\n', 1
+        )
+    )
+    _build(site)
+    head = lxml_html.fromstring(_html(site, article)).head
+    meta = {(m.get("property") or m.get("name")): m.get("content") for m in head.iter("meta")}
+    assert meta["og:title"] == title
+    assert meta["twitter:title"] == title
+    assert meta["og:type"] == "article"
+    assert meta["og:image"] == meta["twitter:image"] == "https://img.test/a.jpg"
+    assert meta["twitter:card"] == "summary_large_image"
+    assert meta["description"] == article.summary
+    assert meta["article:section"] == "wire"
+    assert meta["article:published_time"] == "2026-11-20T10:07:00Z"
+    [canonical] = head.xpath('link[@rel="canonical"]')
+    assert canonical.get("href").endswith(f"/posts/{article.id}/")
+    scripts = head.xpath("script")
+    assert [s.get("type") for s in scripts] == ["application/ld+json"]  # nothing else runs
+    data = json.loads(scripts[0].text)
+    assert (data["@type"], data["headline"], data["image"]) == (
+        "NewsArticle",
+        title,
+        ["https://img.test/a.jpg"],
+    )
+    assert data["datePublished"] == "2026-11-20T10:07:00Z"
+    home = lxml_html.fromstring((site / "public" / "index.html").read_text()).head
+    home_meta = {(m.get("property") or m.get("name")): m.get("content") for m in home.iter("meta")}
+    assert home_meta["description"] == "Markets, </script> and <b>rates</b>"  # as text
+    assert home_meta["og:type"] == "website"
+    assert not home.xpath("script")
+    assert (site / "public" / "favicon.svg").read_text().startswith("<svg")
+    assert head.xpath('link[@rel="icon"]/@href') == ["/favicon.svg"]

@@ -27,6 +27,9 @@ class SiteConfig(Model):
     """Site language code; also the post language when neither source nor page says."""
     base_url: str = "/"
     """Hugo ``baseURL`` for the built site."""
+    description: str = Field(default="", max_length=500)
+    """What the site is about: the meta description (and OpenGraph/Twitter card text) of
+    every page that has no summary of its own."""
 
     _tz = field_validator("timezone")(check_timezone)
 

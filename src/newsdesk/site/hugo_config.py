@@ -114,6 +114,7 @@ def hugo_config(cfg: Config) -> str:
         "",
         "[params]",
         f"mainSections = [{quote(section.split('/')[0])}]",
+        f"description = {quote(cfg.site.description)}",
         "",
     ]
     languages = [cfg.site.language, *(t for t in cfg.translate.to if t != cfg.site.language)]
