@@ -294,6 +294,30 @@ def test_rss_carries_titles_and_summaries_as_text(tmp_path: Path, control: str) 
     etree.parse(str(public / "sitemap.xml"), etree.XMLParser(recover=False))
 
 
+@pytest.mark.parametrize("full", [False, True])
+def test_rss_carries_full_text_only_when_asked(tmp_path: Path, full: bool) -> None:
+    article = _article(2, "Full text", [Block("p", HOSTILE), *PROSE])
+    site = _site(tmp_path, [(article, FrontMatterDefaults())])
+    if full:
+        config = site / "newsdesk.toml"
+        config.write_text(
+            config.read_text().replace("[site]\n", "[site]\nrss_full_text = true\n", 1)
+        )
+    _build(site)
+    tree = etree.parse(str(site / "public" / "index.xml"), etree.XMLParser(recover=False))
+    encoded = "{http://purl.org/rss/1.0/modules/content/}encoded"
+    [item] = tree.findall("channel/item")
+    body = item.findtext(encoded)
+    if not full:
+        assert body is None
+        return
+    assert body is not None
+    shown = lxml_html.fragment_fromstring(body, "div")
+    assert "Paragraph 2 about bond yields" in shown.text_content()
+    assert HOSTILE.split(" {{")[0] in shown.text_content()  # the script tag, as text
+    assert not shown.xpath("//script|//img|//textarea")
+
+
 TERMS = [
     "..",
     ".",

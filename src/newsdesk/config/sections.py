@@ -30,6 +30,8 @@ class SiteConfig(Model):
     description: str = Field(default="", max_length=500)
     """What the site is about: the meta description (and OpenGraph/Twitter card text) of
     every page that has no summary of its own."""
+    rss_full_text: bool = False
+    """RSS feeds carry each post's full text (``content:encoded``), not only its summary."""
 
     _tz = field_validator("timezone")(check_timezone)
 

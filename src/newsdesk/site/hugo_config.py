@@ -115,6 +115,7 @@ def hugo_config(cfg: Config) -> str:
         "[params]",
         f"mainSections = [{quote(section.split('/')[0])}]",
         f"description = {quote(cfg.site.description)}",
+        f"rssFullText = {'true' if cfg.site.rss_full_text else 'false'}",
         "",
     ]
     languages = [cfg.site.language, *(t for t in cfg.translate.to if t != cfg.site.language)]
