@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from newsdesk.config import DEFAULT_STATE_URL, Config, SourceConfig, load_config
+from newsdesk.config import Config, SourceConfig, load_config
 from newsdesk.enrich.language import warm_up
 from newsdesk.errors import StorageError, storage_error
 from newsdesk.extraction.pool import ExtractionPool, pool_size
@@ -30,6 +30,7 @@ from newsdesk.publish.sink import SiteFolder
 from newsdesk.report import RunReport
 from newsdesk.runtime import Progress, Quiet, RunContext, RunOptions
 from newsdesk.store import StateStore, open_store, site_lock, snapshot_store
+from newsdesk.store.urls import state_location
 
 __all__ = ["Progress", "RunOptions", "run"]
 
@@ -82,9 +83,7 @@ def run(
                     return run_queued(site, cfg, store, options, progress)
                 return asyncio.run(_run(site, cfg, store, progress, options))
     except Exception as exc:  # the disk, or the state database of either backend
-        fault = storage_error(
-            exc, site.state_db if cfg.state.url == DEFAULT_STATE_URL else cfg.state.url
-        )
+        fault = storage_error(exc, state_location(site, cfg.state.url))
         if fault is None:
             raise
         raise fault from None

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from newsdesk.config import DEFAULT_STATE_URL, Config, SourceConfig
+from newsdesk.config import Config, SourceConfig
 from newsdesk.errors import StorageError, storage_error
 from newsdesk.fetch.guard import Trust, source_trust
 from newsdesk.layout import Site
 from newsdesk.report import Decision, Failure, Outcome, RunReport
 from newsdesk.store import StateStore
+from newsdesk.store.urls import state_location
 
 if TYPE_CHECKING:
     from newsdesk.extraction.pool import ExtractionPool
@@ -120,8 +121,7 @@ class RunContext:
     @property
     def state_location(self) -> Path | str:
         """What storage errors name: the SQLite file, or the state store's URL."""
-        url = self.cfg.state.url
-        return self.site.state_db if url == DEFAULT_STATE_URL else url
+        return state_location(self.site, self.cfg.state.url)
 
     def trust(self, source: SourceConfig) -> Trust:
         """Which of the source's requests may reach non-public addresses."""

@@ -9,6 +9,7 @@ import logging
 import re
 import socket
 import uuid
+from collections.abc import Iterable
 from itertools import groupby
 from pathlib import Path
 
@@ -74,21 +75,17 @@ def recover(site: Site, store: StateStore) -> None:
             store.unreserve(item.id)
 
 
-def write_staged(site: Site, store: StateStore, *, batch: int = 500) -> int:
-    """Write every staged post and link to ``site``; returns the items published."""
-    published = 0
+def write_staged(site: Site, store: StateStore, *, batch: int = 500) -> None:
+    """Write every staged post and link to ``site``, and finish each item."""
     while entries := store.outbox(batch):
         for item_id, group in groupby(entries, key=lambda entry: entry.item_id):
-            if _write_item(site, list(group)):
-                published += 1
+            _write_item(site, group)
             store.finish(item_id)
-    return published
 
 
-def _write_item(site: Site, entries: list[OutboxEntry]) -> bool:
-    """Write one item's files in their order; True when it had a post. An entry that is not
-    a post of this site, or a link that cannot be read, is left out (and said)."""
-    posts = 0
+def _write_item(site: Site, entries: Iterable[OutboxEntry]) -> None:
+    """Write one item's files in their order. An entry that is not a post of this site, or a
+    link that cannot be read, is left out (and said)."""
     for entry in entries:
         path = _post_path(site, entry.path)
         if path is None:
@@ -97,17 +94,14 @@ def _write_item(site: Site, entries: list[OutboxEntry]) -> bool:
                 entry.path,
                 extra={"url": entry.item_id},
             )
-            continue
-        if entry.kind == "post":
+        elif entry.kind == "post":
             write_file(path, entry.body)
-            posts += 1
         elif entry.kind == "link" and path.exists():
             try:
                 link = json.loads(entry.body)
                 add_source_link(path, str(link["source"]), str(link["url"]))
             except (ValueError, TypeError, KeyError) as exc:
                 log.error("outbox link refused: %s", exc, extra={"url": entry.item_id})
-    return posts > 0
 
 
 _POST_NAME = re.compile(r"^[0-9a-zA-Z]+(?:\.[A-Za-z0-9-]+)?\.md$")
@@ -116,11 +110,8 @@ _POST_NAME = re.compile(r"^[0-9a-zA-Z]+(?:\.[A-Za-z0-9-]+)?\.md$")
 def _post_path(site: Site, relative: str) -> Path | None:
     """The post file ``relative`` names in the site's posts folder, or None when it names
     anything else (the store is shared with other machines: trust no path it gives)."""
-    parts = Path(relative).parts
-    if not relative or Path(relative).is_absolute() or ".." in parts:
-        return None
-    path = site.root / relative
-    if path.parent != site.posts or not _POST_NAME.match(path.name):
+    path = _inside_content(site, relative)
+    if path is None or path.parent != site.posts or not _POST_NAME.match(path.name):
         return None
     return path
 

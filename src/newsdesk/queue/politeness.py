@@ -108,8 +108,8 @@ class SharedHostGate(HostGate):
         self._tokens: list[str] = []
 
     def cool_down(self, seconds: float) -> None:
-        """Start no request to this host from any worker for ``seconds``."""
-        super().cool_down(seconds)
+        """Start no request to this host from any worker for ``seconds`` (held in Redis:
+        this gate's own entry never looks at the local cool-down)."""
         task = asyncio.ensure_future(
             self._fleet._cool_down(keys=[self._keys[2]], args=[max(1, int(seconds * 1000))])
         )

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from newsdesk.config.scale import DEFAULT_STATE_URL
 from newsdesk.errors import ConfigError, redact_url
 from newsdesk.layout import Site
 
-DEFAULT_STATE_URL = "sqlite:///.newsdesk/state.db"
 _SQLITE = "sqlite:///"
 _POSTGRES = ("postgresql://", "postgres://")
 
@@ -40,6 +40,12 @@ def sqlite_path(site: Site, url: str) -> Path:
     rest = url[len(_SQLITE) :]
     path = Path(rest)
     return path if path.is_absolute() else site.root / path
+
+
+def state_location(site: Site, url: str) -> Path | str:
+    """What storage errors name: the SQLite file, or the database's URL (redacted when
+    shown)."""
+    return url if is_postgres_url(url) else sqlite_path(site, url)
 
 
 def describe_state_url(url: str) -> str:
