@@ -401,16 +401,17 @@ def test_the_site_is_built_with_the_built_in_theme_whatever_hugo_toml_said(tmp_p
     assert "mainroad" not in generated
     home = (site / "public" / "index.html").read_text()
     assert 'id="nd-Main"' in home  # the built-in theme's ids
-    assert 'id="nd-Search"' in home
+    assert 'id="nd-Query"' in home
     assert "<title>Promise Wire</title>" in home
     assert re.findall(r'(?:src|href)="(?:https?:)?//', home) == []  # nothing from other hosts
 
 
-def test_a_theme_key_in_newsdesk_toml_is_refused(tmp_path: Path) -> None:
+def test_a_theme_that_is_not_installed_is_a_config_error(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()
     (site / "newsdesk.toml").write_text('[site]\ntitle = "Promise Wire"\ntheme = "mainroad"\n')
     done = cli("build", "--site", str(site))
     assert done.returncode == 2, (done.stdout, done.stderr)
-    assert "site.theme: unknown key" in done.stderr
+    assert "[site] theme = 'mainroad'" in done.stderr
+    assert "themes/mainroad is not a folder" in done.stderr
     assert not (site / "public").exists()

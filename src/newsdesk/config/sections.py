@@ -32,6 +32,9 @@ class SiteConfig(Model):
     every page that has no summary of its own."""
     rss_full_text: bool = False
     """RSS feeds carry each post's full text (``content:encoded``), not only its summary."""
+    theme: str = Field(default="newsdesk", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    """Hugo theme: ``"newsdesk"`` is the built-in one; any other name is a folder in the
+    site's ``themes/`` (a plain folder name, never a path)."""
 
     _tz = field_validator("timezone")(check_timezone)
 

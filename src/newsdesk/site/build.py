@@ -15,7 +15,7 @@ from newsdesk.config import Config, load_config
 from newsdesk.layout import Site
 from newsdesk.site.hugo import UNCHANGED, explain_failure, run_hugo, run_pagefind
 from newsdesk.site.install import build_folder, build_lock, install
-from newsdesk.site.tools import theme_dir, write_hugo_config
+from newsdesk.site.tools import themes_for, write_hugo_config
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +46,14 @@ def build_site(site_dir: Path, cfg: Config | None = None) -> BuildResult:
     site_dir = Path(site_dir).resolve()
     cfg = cfg or load_config(site_dir)
     public = Site(site_dir).public
+    themes = themes_for(site_dir, cfg)
     with build_lock(site_dir):
         write_hugo_config(site_dir, cfg)
         Site(site_dir).content.mkdir(exist_ok=True)
         target = public.resolve()  # the folder itself, when public/ is a link to it
         with build_folder(site_dir, target) as work:
             fresh = work / "public"
-            hugo = run_hugo(site_dir, fresh, theme_dir())
+            hugo = run_hugo(site_dir, fresh, themes)
             if hugo.returncode != 0:
                 failed = explain_failure(hugo.output, site_dir)
                 output = f"{hugo.output}\n{failed.advice}".strip()

@@ -13,10 +13,10 @@ from importlib import resources
 from pathlib import Path
 
 from newsdesk.config import Config, load_config
-from newsdesk.errors import NewsdeskError
+from newsdesk.errors import ConfigError, NewsdeskError
 from newsdesk.layout import Site
 from newsdesk.publish import write_atomic
-from newsdesk.site.hugo_config import hugo_config
+from newsdesk.site.hugo_config import BUILT_IN_THEME, hugo_config
 
 
 def hugo_binary() -> Path:
@@ -46,6 +46,20 @@ def pagefind_binary() -> Path | None:
 def theme_dir() -> Path:
     """The folder that holds the built-in ``newsdesk`` theme."""
     return Path(str(resources.files("newsdesk.site"))) / "themes"
+
+
+def themes_for(site_dir: Path, cfg: Config) -> Path:
+    """The themes folder Hugo reads for this site: the built-in one for ``[site] theme =
+    "newsdesk"``, else the site's own ``themes/``, which must hold the named theme."""
+    if cfg.site.theme == BUILT_IN_THEME:
+        return theme_dir()
+    themes = Path(site_dir) / "themes"
+    if not (themes / cfg.site.theme).is_dir():
+        raise ConfigError(
+            f"[site] theme = {cfg.site.theme!r}, but {themes / cfg.site.theme} is not a folder: "
+            f'install the theme there, or set theme = "{BUILT_IN_THEME}" for the built-in one'
+        )
+    return themes
 
 
 def write_hugo_config(site_dir: Path, cfg: Config) -> Path:
@@ -83,7 +97,7 @@ def serve_site(
         "--source",
         str(site_dir),
         "--themesDir",
-        str(theme_dir()),
+        str(themes_for(site_dir, cfg)),
         "--bind",
         bind,
         "--port",
