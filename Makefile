@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+AXE_DIR := $(VENV)/axe
+AXE_VERSION := 4.10.3
 
 .PHONY: demo test lint unit unit-fast venv clean
 
@@ -12,6 +14,10 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# axe-core from npm for the accessibility checks of the browser tests (tests/test_browser.py)
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix $(AXE_DIR) axe-core@$(AXE_VERSION); \
+	else echo "npm is not installed: the browser tests' accessibility checks will be skipped"; fi
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -125,6 +125,7 @@ HOSTILE = [
     "Search",
     "Main",
     "nd-Search",
+    "nd-Query",
     "ND Main",
     "TableOfContents",
     "Score ###  ",
