@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -13,6 +13,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newsdesk.config import FrontMatterDefaults, load_config
+from newsdesk.errors import ConfigError
 from newsdesk.layout import Site
 from newsdesk.models import Article, Block
 from newsdesk.publish import render_post, write_atomic
@@ -142,7 +143,7 @@ def test_front_matter_keys_change_the_page(tmp_path: Path) -> None:
     assert 'class="widget widget-categories"' in f
     assert "widget-categories" not in p
     for html in (p, f, lft):
-        assert 'id="nd-Search"' in html
+        assert 'id="nd-Query"' in html
         assert "widget-recent" in html
         assert "widget-taglist" in html
     home = (site / "public" / "index.html").read_text()
@@ -361,8 +362,8 @@ def test_term_names_that_are_path_tricks_stay_in_their_folder(tmp_path: Path) ->
     public = site / "public"
     # Nothing outside the folders a site has; the home page and term lists are themselves.
     assert {p.name for p in public.iterdir()} == {
-        "404.html", "categories", "css", "favicon.svg", "index.html", "index.xml", "page",
-        "pagefind", "posts", "robots.txt", "sitemap.xml", "tags",
+        "404.html", "categories", "css", "favicon.svg", "index.html", "index.xml", "js",
+        "news-sitemap.xml", "page", "pagefind", "posts", "robots.txt", "sitemap.xml", "tags",
     }  # fmt: skip
     home = lxml_html.parse(str(public / "index.html")).getroot()
     assert home.xpath("//h1[@class='visually-hidden']/text()") == ["Test Wire"]
@@ -439,3 +440,75 @@ def test_pages_say_how_to_share_and_index_them_even_for_hostile_titles(tmp_path:
     assert home_meta["og:type"] == "website"
     assert not list(home.iter("script"))
     assert (site / "public" / "favicon.svg").read_text().startswith("<svg")
+
+
+def test_news_sitemap_lists_the_last_two_days_and_robots_names_it(tmp_path: Path) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    fresh = _article(1, 'Rates & "yields" <b>jump</b>', PROSE, published=now - timedelta(hours=2))
+    older = _article(2, "Yesterday's close", PROSE, published=now - timedelta(hours=30))
+    stale = _article(3, "Last week", PROSE, published=now - timedelta(days=7))
+    site = _site(tmp_path, [(a, FrontMatterDefaults()) for a in (fresh, older, stale)])
+    config = site / "newsdesk.toml"
+    config.write_text(
+        re.sub(r"(?m)^base_url = .*$", 'base_url = "https://news.test/"', config.read_text())
+    )
+    _build(site)
+    tree = etree.parse(str(site / "public" / "news-sitemap.xml"))
+    ns = {
+        "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+        "n": "http://www.google.com/schemas/sitemap-news/0.9",
+    }
+    urls = tree.getroot().findall("s:url", ns)
+    assert [u.findtext("s:loc", namespaces=ns) for u in urls] == [
+        f"https://news.test/posts/{fresh.id}/",
+        f"https://news.test/posts/{older.id}/",
+    ]
+    news = urls[0].find("n:news", ns)
+    assert news is not None
+    assert news.findtext("n:title", namespaces=ns) == fresh.title  # as text, escaped once
+    assert news.findtext("n:publication/n:name", namespaces=ns) == "Test Wire"
+    assert news.findtext("n:publication/n:language", namespaces=ns) == "en"
+    published = news.findtext("n:publication_date", namespaces=ns) or ""
+    assert datetime.fromisoformat(published) == fresh.published
+    robots = (site / "public" / "robots.txt").read_text().splitlines()
+    assert "Sitemap: https://news.test/sitemap.xml" in robots
+    assert "Sitemap: https://news.test/news-sitemap.xml" in robots
+
+
+MINIMAL_THEME = {
+    "baseof.html": '<!DOCTYPE html><html><body class="plain">{{ block "main" . }}{{ end }}'
+    "</body></html>",
+    "home.html": '{{ define "main" }}<ul>{{ range site.RegularPages }}'
+    '<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}',
+    "single.html": '{{ define "main" }}<h1 class="plain-title">{{ .Title }}</h1>'
+    "{{ .Content }}{{ end }}",
+    "list.html": '{{ define "main" }}<h1>{{ .Title }}</h1>{{ end }}',
+}
+
+
+def test_site_theme_selects_a_theme_from_the_sites_themes_folder(tmp_path: Path) -> None:
+    article = _article(4, "Plain <b>theme</b>", PROSE)
+    site = _site(tmp_path, [(article, FrontMatterDefaults())])
+    config = site / "newsdesk.toml"
+    config.write_text(config.read_text().replace("[site]\n", '[site]\ntheme = "plain"\n', 1))
+    with pytest.raises(ConfigError, match=r"themes/plain is not a folder"):
+        build_site(site, load_config(site))
+    layouts = site / "themes" / "plain" / "layouts"
+    layouts.mkdir(parents=True)
+    for name, text in MINIMAL_THEME.items():
+        (layouts / name).write_text(text)
+    _build(site)
+    page = _html(site, article)
+    assert '<h1 class="plain-title">Plain &lt;b&gt;theme&lt;/b&gt;</h1>' in page
+    assert "site-header" not in page  # the built-in theme is not in the way
+    assert "Plain &lt;b&gt;theme&lt;/b&gt;" in (site / "public" / "index.html").read_text()
+    assert 'theme = "plain"' in Site(site).hugo_config.read_text()
+
+
+@pytest.mark.parametrize("name", ["../newsdesk", "/etc", "a/b", ".hidden", "", "x" * 65])
+def test_site_theme_is_a_folder_name_never_a_path(tmp_path: Path, name: str) -> None:
+    site = _site(tmp_path, [])
+    config = site / "newsdesk.toml"
+    config.write_text(config.read_text().replace("[site]\n", f"[site]\ntheme = {name!r}\n", 1))
+    with pytest.raises(ConfigError, match="theme"):
+        load_config(site)
