@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -539,11 +540,11 @@ def test_two_builds_at_once_the_later_one_wins(
     indexing = threading.Event()
     real = hugo_module.run_pagefind
 
-    def slow(public: Path, hugo_output: str) -> hugo_module.Run:
+    def slow(public: Path, hugo_output: str, **options: Any) -> hugo_module.Run:
         if threading.current_thread().name == "first":
             indexing.set()
             time.sleep(2)  # as a large site's search index takes a while
-        return real(public, hugo_output)
+        return real(public, hugo_output, **options)
 
     monkeypatch.setattr(build_module, "run_pagefind", slow)
     results: list[BuildResult] = []

@@ -32,6 +32,9 @@ class SiteConfig(Model):
     every page that has no summary of its own."""
     rss_full_text: bool = False
     """RSS feeds carry each post's full text (``content:encoded``), not only its summary."""
+    search_posts: int = Field(default=20_000, ge=0)
+    """How many of the newest posts the search index holds (0: all). Pagefind's memory grows
+    with the posts it indexes: about 9 GB at 100,000."""
     theme: str = Field(default="newsdesk", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     """Hugo theme: ``"newsdesk"`` is the built-in one; any other name is a folder in the
     site's ``themes/`` (a plain folder name, never a path)."""
@@ -48,7 +51,9 @@ class FrontMatterDefaults(Model):
     menu: str = ""
     """Menu the post appears in (empty: none)."""
     thumbnail: str = ""
-    """Thumbnail image URL; ``"auto"`` uses the article's lead image."""
+    """Thumbnail image: ``"auto"`` downloads the article's lead image and keeps it with the
+    site (``static/thumbnails/``); ``"hotlink"`` names the lead image's own URL; any other
+    value (a URL, a path of the site's) is written as it is."""
     lead: str = ""
     """Lead text shown above the title."""
     comments: bool = False
@@ -86,6 +91,17 @@ class PostsConfig(FrontMatterDefaults):
         ):
             raise ValueError("must be a plain folder name like 'posts' or 'news/markets'")
         return value
+
+
+class ImagesConfig(Model):
+    """``[images]``: lead images that ``thumbnail = "auto"`` downloads and keeps with the site."""
+
+    max_bytes: int = Field(default=5_000_000, ge=1024, le=100_000_000)
+    """A larger image is not downloaded (the post goes out without one)."""
+    max_pixels: int = Field(default=40_000_000, ge=10_000, le=400_000_000)
+    """An image with more pixels than this is refused before it is decoded."""
+    max_side: int = Field(default=2400, ge=64, le=10_000)
+    """A longer side is scaled down to this when the image is stored."""
 
 
 class FetchConfig(Model):

@@ -58,7 +58,7 @@ def build_site(site_dir: Path, cfg: Config | None = None) -> BuildResult:
                 failed = explain_failure(hugo.output, site_dir)
                 output = f"{hugo.output}\n{failed.advice}".strip()
                 return BuildResult(hugo.returncode, output, public, False, failed.file, failed.line)
-            search = run_pagefind(fresh, hugo.output)
+            search = run_pagefind(fresh, hugo.output, scratch=work, base_url=cfg.site.base_url)
             if search.returncode != 0:
                 output = f"{search.output}\nsearch index failed: {UNCHANGED}".strip()
                 return BuildResult(search.returncode, output, public)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 from newsdesk.layout import Site
+from newsdesk.site.hugo_config import SEARCH_LIST
 from newsdesk.site.tools import hugo_binary, hugo_env, pagefind_binary
 
 UNCHANGED = "the site in public/ was left as it was"
@@ -59,15 +64,74 @@ def run_hugo(site_dir: Path, destination: Path, themes: Path) -> Run:
 _NOTHING_TO_INDEX = "Pagefind was not able to build an index"
 
 
-def run_pagefind(public: Path, hugo_output: str) -> Run:
+def pagefind_command(binary: Path, pages: Path, public: Path) -> list[str]:
+    """The Pagefind command line that indexes the pages under ``pages`` (the built site, or
+    the part of it to search) into ``public/pagefind``."""
+    output = ["--output-path", str(public / "pagefind")]
+    return [str(binary), "--site", str(pages), *output, "--quiet"]
+
+
+def search_input(public: Path, scratch: Path, base_url: str) -> Path:
+    """The pages Pagefind should read: when the theme listed them (``search-pages.txt``, the
+    newest ``[site] search_posts`` posts), a folder of just those, linked from ``public``
+    into ``scratch``; else the whole site. The lists are removed from ``public``.
+
+    Pagefind reads every page it is given, indexed or not: given only these, its time and
+    memory follow the size of the index, not of the archive.
+    """
+    lists = [public / SEARCH_LIST, *public.glob(f"*/{SEARCH_LIST}")]
+    lists = [path for path in lists if path.is_file()]
+    if not lists:
+        return public  # another theme: Pagefind reads the whole site
+    base_path = urlsplit(base_url).path
+    pages = scratch / "search-input"
+    shutil.rmtree(pages, ignore_errors=True)
+    pages.mkdir(parents=True)
+    for listing in lists:
+        for relative in _listed_pages(listing.read_text(encoding="utf-8"), base_path):
+            source = public / relative
+            if not source.is_file():
+                continue
+            target = pages / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copyfile(source, target)
+        listing.unlink()
+    return pages
+
+
+def _listed_pages(text: str, base_path: str) -> Iterator[PurePosixPath]:
+    """The page files a search list names, relative to the site root; a line that is not a
+    plain path inside the site is left out."""
+    prefix = base_path if base_path.endswith("/") else base_path + "/"
+    for line in text.splitlines():
+        link = unquote(line.strip())
+        if not link.startswith(prefix):
+            continue
+        link = link.removeprefix(prefix)
+        if not link or link.endswith("/"):
+            link += "index.html"
+        path = PurePosixPath(link)
+        if path.is_absolute() or ".." in path.parts or path.suffix != ".html":
+            continue
+        yield path
+
+
+def run_pagefind(
+    public: Path, hugo_output: str, *, scratch: Path | None = None, base_url: str = "/"
+) -> Run:
     """Build the Pagefind index over post bodies (``data-pagefind-body``) into
-    ``public/pagefind``; the output follows Hugo's."""
+    ``public/pagefind``, reading only the pages the theme listed when ``scratch`` (a folder
+    on the same file system as ``public``) is given; the output follows Hugo's."""
     binary = pagefind_binary()
     if binary is None:
         note = "search index skipped: pagefind is not installed"
         return Run(0, f"{hugo_output}\n{note}".strip())
+    pages = search_input(public, scratch, base_url) if scratch is not None else public
     done = subprocess.run(
-        [str(binary), "--site", str(public), "--output-subdir", "pagefind", "--quiet"],
+        pagefind_command(binary, pages, public),
         capture_output=True,
         text=True,
         check=False,

@@ -1,0 +1,96 @@
+"""Lead images owned by the site: ``thumbnail = "auto"`` downloads an article's lead image
+once, under the same network rules as every other request, and keeps a clean copy.
+
+The copy is decoded and encoded again by Pillow, never stored as received: only JPEG, PNG,
+GIF and WebP are read, the pixel count is checked before anything is decoded (a small file
+can claim a huge canvas), metadata (EXIF, GPS, comments) is dropped, and what is written is
+a plain JPEG (PNG where the image has transparency) that Hugo's image processing can always
+read. A site build therefore never meets a file it cannot decode.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from newsdesk.config import ImagesConfig
+from newsdesk.errors import NewsdeskError
+from newsdesk.fetch.client import Fetcher
+from newsdesk.fetch.guard import Trust
+
+READABLE = ("JPEG", "PNG", "GIF", "WEBP")
+_ACCEPT = "image/avif;q=0,image/webp,image/png,image/jpeg,image/gif;q=0.8"
+
+
+class ImageRefused(NewsdeskError):
+    """The downloaded file is not an image newsdesk keeps (the reason says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeadImage:
+    """An image ready to store with a post: its bytes, file suffix and size in pixels."""
+
+    data: bytes
+    suffix: str
+    width: int
+    height: int
+
+
+async def download_lead_image(
+    fetcher: Fetcher, url: str, trust: Trust, cfg: ImagesConfig
+) -> LeadImage:
+    """Download the image at ``url`` and return its clean copy.
+
+    Raises FetchError when it cannot be had (the network rules, a private address, a size
+    over ``cfg.max_bytes``) and ImageRefused when it is not an image newsdesk keeps.
+    """
+    response = await fetcher.get(
+        url, headers={"Accept": _ACCEPT}, trust=trust, max_bytes=cfg.max_bytes, retries=1
+    )
+    return clean_image(response.content, cfg)
+
+
+def clean_image(data: bytes, cfg: ImagesConfig) -> LeadImage:
+    """``data`` decoded within the limits of ``cfg`` and encoded again as a plain JPEG, or a
+    PNG when it has transparency; ImageRefused when it is not a readable image."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=READABLE) as image:
+                width, height = image.size
+                if width < 1 or height < 1 or width * height > cfg.max_pixels:
+                    raise ImageRefused(
+                        f"image of {width}x{height} pixels (limit {cfg.max_pixels:,} pixels)"
+                    )
+                image.seek(0)  # the first frame of an animation
+                image.load()
+                return _encode(image, cfg.max_side)
+    except ImageRefused:
+        raise
+    except UnidentifiedImageError:
+        raise ImageRefused("not a JPEG, PNG, GIF or WebP image") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRefused("image too large to decode safely") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise ImageRefused(f"broken image: {exc}") from None
+
+
+def _encode(image: Image.Image, max_side: int) -> LeadImage:
+    """The image as a fresh file, scaled down to ``max_side`` at most."""
+    transparent = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    image = image.convert("RGBA" if transparent else "RGB")
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    if transparent:
+        image.save(out, format="PNG", optimize=True)
+        suffix = ".png"
+    else:
+        image.save(out, format="JPEG", quality=85, optimize=True, progressive=True)
+        suffix = ".jpg"
+    return LeadImage(out.getvalue(), suffix, image.width, image.height)
