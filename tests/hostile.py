@@ -740,7 +740,7 @@ def _thumbnail(lab: Lab) -> tuple[dict[str, Any], Check]:
         ]:
             yield Problem("wrong", f"thumbnails {thumbnails}")
 
-    return {"url": url, "thumbnail": "auto"}, check
+    return {"url": url, "thumbnail": "hotlink"}, check
 
 
 @case("links that are not http(s)")

@@ -111,7 +111,7 @@ def test_control_characters_never_reach_the_post() -> None:
         image="https://img.test/\x0ba.png",
         blocks=tuple(Block(kind, dirty) for kind in ("p", "h", "li", "quote", "pre")),
     )
-    options = FrontMatterDefaults(thumbnail="auto")
+    options = FrontMatterDefaults(thumbnail="hotlink")
     for style in ("paragraphs", "single"):
         text = render_post(article, options, timezone="UTC", body_style=style)
         assert text == xml_safe(text)

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import pytest
 from lxml import etree
 from lxml import html as lxml_html
+from PIL import Image
 
 from newsdesk.config import FrontMatterDefaults, load_config
 from newsdesk.errors import ConfigError
@@ -113,7 +114,7 @@ def test_front_matter_keys_change_the_page(tmp_path: Path) -> None:
                         "authorbox": True,
                         "comments": True,
                         "pager": True,
-                        "thumbnail": "auto",
+                        "thumbnail": "hotlink",
                         "lead": "Breaking",
                         "menu": "main",
                         "widgets": ("search", "recent", "categories", "taglist"),
@@ -136,7 +137,7 @@ def test_front_matter_keys_change_the_page(tmp_path: Path) -> None:
     assert 'class="authorbox"' not in p
     assert 'class="comments"' in f
     assert 'class="comments"' not in p
-    assert '<img src="https://img.test/a.jpg"' in f
+    assert 'src="https://img.test/a.jpg"' in f
     assert '<p class="lead">Breaking</p>' in f
     assert 'class="pager"' in p
     assert 'class="pager"' not in lft
@@ -512,3 +513,64 @@ def test_site_theme_is_a_folder_name_never_a_path(tmp_path: Path, name: str) -> 
     config.write_text(config.read_text().replace("[site]\n", f"[site]\ntheme = {name!r}\n", 1))
     with pytest.raises(ConfigError, match="theme"):
         load_config(site)
+
+
+def test_kept_images_are_served_in_responsive_sizes_with_alt_text(tmp_path: Path) -> None:
+    image = Image.new("RGB", (1600, 900), (200, 40, 40))
+    kept = _article(5, "Copper <rallies>", PROSE)
+    hotlinked = _article(6, "Hotlinked", PROSE, image="https://img.test/h.jpg")
+    site = _site(tmp_path, [(hotlinked, FrontMatterDefaults(thumbnail="hotlink"))])
+    path = Site(site).thumbnail_path(kept.id, ".jpg")
+    path.parent.mkdir(parents=True)
+    image.save(path, format="JPEG")
+    text = render_post(
+        kept,
+        FrontMatterDefaults(thumbnail="auto"),
+        timezone="UTC",
+        body_style="paragraphs",
+        thumbnail=Site(site).thumbnail_ref(path),
+    )
+    write_atomic(Site(site).post_path(kept.id), text)
+    _build(site)
+    public = site / "public"
+    post = lxml_html.fromstring(_html(site, kept))
+    img = next(post.iter("img"))
+    assert img.get("alt") == kept.title
+    widths = [c.split()[1] for c in (img.get("srcset") or "").split(", ")]
+    assert widths == ["480w", "960w", "1440w"]  # never wider than the 1,600 px original
+    for candidate in (img.get("srcset") or "").split(", "):
+        served = public / candidate.split()[0].lstrip("/")
+        assert served.suffix == ".webp"
+        assert served.is_file()
+    meta = {m.get("property"): m.get("content") for m in post.iter("meta")}
+    assert meta["og:image"] == f"/thumbnails/{kept.id}.jpg"
+    assert (public / "thumbnails" / f"{kept.id}.jpg").is_file()
+    home = lxml_html.parse(str(public / "index.html")).getroot()
+    cards = {a.get("href"): a for a in home.iter("a") if a.get("class") == "thumb-link"}
+    card_img = next(cards[f"/posts/{kept.id}/"].iter("img"))
+    assert card_img.get("alt") == ""  # the title beside it names the story
+    assert [c.split()[1] for c in (card_img.get("srcset") or "").split(", ")] == ["160w", "320w"]
+    hot = next(cards[f"/posts/{hotlinked.id}/"].iter("img"))
+    assert hot.get("src") == "https://img.test/h.jpg"  # "hotlink": today's behaviour
+
+
+@pytest.mark.parametrize(("limit", "indexed"), [(2, 2), (0, 5)])
+def test_search_holds_the_newest_search_posts_posts(
+    tmp_path: Path, limit: int, indexed: int
+) -> None:
+    articles = [_article(n, f"Story {n}", PROSE) for n in range(1, 6)]
+    site = _site(tmp_path, [(a, FrontMatterDefaults()) for a in articles])
+    config = site / "newsdesk.toml"
+    config.write_text(
+        config.read_text().replace("[site]\n", f"[site]\nsearch_posts = {limit}\n", 1)
+    )
+    _build(site)
+    public = site / "public"
+    entry = json.loads((public / "pagefind" / "pagefind-entry.json").read_text())
+    assert entry["languages"]["en"]["page_count"] == indexed
+    assert not (public / "search-pages.txt").exists()  # newsdesk's list is not deployed
+    bodies = [
+        "data-pagefind-body" in (public / "posts" / a.id / "index.html").read_text()
+        for a in articles
+    ]
+    assert bodies == [False] * (5 - indexed) + [True] * indexed  # the newest ones

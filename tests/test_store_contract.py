@@ -453,6 +453,18 @@ def test_staging_makes_a_reserved_item_ready_with_its_posts_in_order(store: Stat
     assert store.source_status(["s"])[0].ready == 1
 
 
+def test_staged_images_come_before_the_posts_that_name_them(store: StateStore) -> None:
+    [iid] = _add(store, "https://x.test/a")
+    assert _claim(store, "w:1:a") == [iid]
+    _reserve(store, iid, "https://x.test/a")
+    image = ("static/thumbnails/a.jpg", "/9j/4AAQSkZJRg==")
+    assert store.stage(iid, "w:1:a", [("content/posts/a.md", "main")], [image])
+    assert [(e.seq, e.kind, e.path, e.body) for e in store.outbox()] == [
+        (0, "image", *image),
+        (1, "post", "content/posts/a.md", "main"),
+    ]
+
+
 def test_staging_needs_the_reservation_of_the_same_owner(store: StateStore) -> None:
     a, b = _add(store, "https://x.test/a", "https://x.test/b")
     assert sorted(_claim(store, "w:1:a")) == sorted([a, b])

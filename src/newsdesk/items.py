@@ -12,10 +12,12 @@ import contextlib
 import logging
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 
 from newsdesk.assemble import build_article
 from newsdesk.config import SourceConfig
 from newsdesk.enrich import apply_filters, enrich
+from newsdesk.enrich.image import ImageRefused, LeadImage, download_lead_image
 from newsdesk.enrich.translate import TranslationError, TranslationSkipped, translate_article
 from newsdesk.errors import Fail, FetchError, NewsdeskError, Skip, storage_error
 from newsdesk.extraction import extract
@@ -169,14 +171,23 @@ async def _publish(ctx: RunContext, source: SourceConfig, article: Article) -> s
             languages = (article.language, *versions)
             article = replace(article, translations=languages)
             versions = {k: replace(v, translations=languages) for k, v in versions.items()}
-        posts = [
-            rendered_post(ctx.site, ctx.cfg, source, version, language)
+        files: list[tuple[Path, str | bytes]] = []
+        thumbnail = None
+        if source.front_matter(ctx.cfg.posts).thumbnail == "auto":
+            image = await _lead_image(ctx, source, article)
+            thumbnail = ""
+            if image is not None:
+                path = ctx.site.thumbnail_path(article.id, image.suffix)
+                files.append((path, image.data))  # first: a post never names a missing file
+                thumbnail = ctx.site.thumbnail_ref(path)
+        files += [
+            rendered_post(ctx.site, ctx.cfg, source, version, language, thumbnail=thumbnail)
             for language, version in versions.items()
         ]
         # The main post last: a run killed after it is on disk counts the item as published
         # (recovery), so every translation must already be there.
-        posts.append(rendered_post(ctx.site, ctx.cfg, source, article))
-        ctx.sink.publish(article.id, posts)
+        files.append(rendered_post(ctx.site, ctx.cfg, source, article, thumbnail=thumbnail))
+        ctx.sink.publish(article.id, files)
     except LeaseLost:
         raise  # the reservation is another worker's now: not ours to give back
     except BaseException:  # cancelled included
@@ -187,6 +198,24 @@ async def _publish(ctx: RunContext, source: SourceConfig, article: Article) -> s
                 ctx.store.unreserve(article.id)
         raise
     return ctx.site.relative(main)
+
+
+async def _lead_image(ctx: RunContext, source: SourceConfig, article: Article) -> LeadImage | None:
+    """The article's lead image, downloaded and cleaned, or None (no image, or it could not
+    be had: the post goes out without one, and the log says why)."""
+    if not article.image:
+        return None
+    try:
+        return await download_lead_image(
+            ctx.fetcher, article.image, ctx.trust(source), ctx.cfg.images
+        )
+    except (FetchError, ImageRefused) as exc:
+        log.warning(
+            "lead image left out: %s",
+            exc,
+            extra={"source": source.name, "url": article.url, "image": article.image},
+        )
+        return None
 
 
 async def _translations(ctx: RunContext, article: Article) -> dict[str, Article]:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 CONFIG_FILE = "newsdesk.toml"
 STATE_DIR = ".newsdesk"
+THUMBNAILS = "thumbnails"
+IMAGE_SUFFIXES = (".jpg", ".png")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,28 @@ class Site:
             raise ValueError(f"language must be a language code: {language!r}")
         name = f"{item_id}.{language}.md" if language else f"{item_id}.md"
         return self.posts / name
+
+    @property
+    def thumbnails(self) -> Path:
+        """``static/thumbnails/``: lead images kept with their posts (``thumbnail = "auto"``)."""
+        return self.root / "static" / THUMBNAILS
+
+    def thumbnail_path(self, item_id: str, suffix: str) -> Path:
+        """``static/thumbnails/<id>.jpg`` (or ``.png``): the lead image of an item's post."""
+        if not item_id.isalnum():
+            raise ValueError(f"post id must be alphanumeric: {item_id!r}")
+        if suffix not in IMAGE_SUFFIXES:
+            raise ValueError(f"not an image suffix newsdesk writes: {suffix!r}")
+        return self.thumbnails / f"{item_id}{suffix}"
+
+    def thumbnail_ref(self, path: Path) -> str:
+        """How a post's front matter names its kept image: ``thumbnails/<file>``, the path
+        Hugo serves it at (from ``static/``) and finds it under (mounted into assets)."""
+        return f"{THUMBNAILS}/{path.name}"
+
+    def thumbnail_files(self, item_id: str) -> list[Path]:
+        """An item's lead image, as it is on disk."""
+        return [p for s in IMAGE_SUFFIXES if (p := self.thumbnails / f"{item_id}{s}").exists()]
 
     def post_files(self, item_id: str) -> list[Path]:
         """An item's post and its translations, as they are on disk."""

@@ -73,6 +73,7 @@ def run(
                 return asyncio.run(_run(scratch_site, cfg, store, progress, options, site))
         with site_lock(site.state_dir, wait=wait):
             remove_stale_temp_files(site.content)
+            remove_stale_temp_files(site.thumbnails)
             with open_store(site, cfg.state.url) as store:
                 if cfg.queue.url and options.fetch_articles:
                     from newsdesk.queue import require_fleet

@@ -39,7 +39,7 @@ def prune(
     posts = files = 0
     with site_lock(site.state_dir, wait=wait), open_store(site, cfg.state.url) as store:
         for item in store.published_before(cutoff):
-            victims = site.post_files(item.id)
+            victims = site.post_files(item.id) + site.thumbnail_files(item.id)
             posts += 1
             files += len(victims)
             if dry_run:

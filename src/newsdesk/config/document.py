@@ -11,6 +11,7 @@ from newsdesk.config.sections import (
     ExtractConfig,
     FetchConfig,
     FilterRules,
+    ImagesConfig,
     PostsConfig,
     SiteConfig,
     TagsConfig,
@@ -25,6 +26,7 @@ class Config(Model):
 
     site: SiteConfig = SiteConfig()
     posts: PostsConfig = PostsConfig()
+    images: ImagesConfig = ImagesConfig()
     fetch: FetchConfig = FetchConfig()
     extract: ExtractConfig = ExtractConfig()
     watch: WatchConfig = WatchConfig()

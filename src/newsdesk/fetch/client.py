@@ -59,6 +59,7 @@ class _Outgoing:
     headers: dict[str, str]
     content: bytes | None = None
     timeout: float | None = None  # None: [fetch].timeout
+    max_bytes: int | None = None  # None: [fetch].max_bytes
 
 
 GateFactory = Callable[[str, FetchConfig, asyncio.Semaphore], HostGate]
@@ -133,13 +134,16 @@ class Fetcher:
         headers: dict[str, str] | None = None,
         retries: int | None = None,
         trust: Trust = TRUST_NONE,
+        max_bytes: int | None = None,
     ) -> Response:
         """GET ``url``, retrying transient failures; raise FetchError when it cannot be had.
 
         A 304 Not Modified is returned, not raised, for conditional requests. Hops to origins
-        that ``trust`` does not cover may only reach public addresses.
+        that ``trust`` does not cover may only reach public addresses. A body longer than
+        ``max_bytes`` (default ``[fetch] max_bytes``) fails.
         """
-        return await self._send(_Outgoing("GET", url, headers or {}), retries, trust)
+        request = _Outgoing("GET", url, headers or {}, max_bytes=max_bytes)
+        return await self._send(request, retries, trust)
 
     async def post_json(
         self,
@@ -234,7 +238,7 @@ class Fetcher:
                 raise status_error(response)
             if status == 304:
                 return Response(str(response.url), status, response.headers, b"")
-            content = await read_body(response, self.cfg.max_bytes)
+            content = await read_body(response, outgoing.max_bytes or self.cfg.max_bytes)
             return Response(str(response.url), status, response.headers, content)
 
     async def get_page(self, url: str, trust: Trust = TRUST_NONE) -> Page:

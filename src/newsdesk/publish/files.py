@@ -10,17 +10,21 @@ from pathlib import Path
 TEMP_PREFIX = ".newsdesk-tmp-"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half.
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (UTF-8 text, or bytes as they are) to ``path`` so that readers see the
+    old file or the new one, never half.
 
     The data is written to a temporary file in the same folder, flushed to disk, then renamed
     over the target; the folder is synced so the rename survives a power cut.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".md", dir=path.parent)
+    # A temporary file is named like no file Hugo reads as a page or serves as an image.
+    suffix = ".md" if path.suffix == ".md" else ".part"
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=path.parent)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)

@@ -4,6 +4,7 @@ then recorded as published."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -11,7 +12,7 @@ import socket
 import uuid
 from collections.abc import Iterable
 from itertools import groupby
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from newsdesk.errors import NewsdeskError
 from newsdesk.layout import Site
@@ -79,14 +80,17 @@ def write_staged(site: Site, store: StateStore, *, batch: int = 500) -> None:
     """Write every staged post and link to ``site``, and finish each item."""
     while entries := store.outbox(batch):
         for item_id, group in groupby(entries, key=lambda entry: entry.item_id):
-            _write_item(site, group)
+            write_item(site, group)
             store.finish(item_id)
 
 
-def _write_item(site: Site, entries: Iterable[OutboxEntry]) -> None:
+def write_item(site: Site, entries: Iterable[OutboxEntry]) -> None:
     """Write one item's files in their order. An entry that is not a post of this site, or a
     link that cannot be read, is left out (and said)."""
     for entry in entries:
+        if entry.kind == "image":
+            _write_image(site, entry)
+            continue
         path = _post_path(site, entry.path)
         if path is None:
             log.error(
@@ -104,6 +108,28 @@ def _write_item(site: Site, entries: Iterable[OutboxEntry]) -> None:
                 log.error("outbox link refused: %s", exc, extra={"url": entry.item_id})
 
 
+def _write_image(site: Site, entry: OutboxEntry) -> None:
+    """Write a staged lead image, when its path is one of the site's thumbnails and its body
+    decodes; else leave it out (and say so): the post then names a file that is missing,
+    which the theme shows as no image."""
+    name = PurePosixPath(entry.path)
+    expected = site.relative(site.thumbnails / name.name)
+    if entry.path != expected or not _IMAGE_NAME.match(name.name):
+        log.error(
+            "outbox entry refused: %r is not an image path of this site",
+            entry.path,
+            extra={"url": entry.item_id},
+        )
+        return
+    try:
+        data = base64.b64decode(entry.body, validate=True)
+    except ValueError as exc:
+        log.error("outbox image refused: %s", exc, extra={"url": entry.item_id})
+        return
+    write_file(site.root / entry.path, data)
+
+
+_IMAGE_NAME = re.compile(r"^[0-9a-zA-Z]+\.(?:jpg|png)$")
 _POST_NAME = re.compile(r"^[0-9a-zA-Z]+(?:\.[A-Za-z0-9-]+)?\.md$")
 
 

@@ -73,13 +73,23 @@ def _safe(value: FrontValue) -> FrontValue:
 
 
 def front_matter_fields(
-    article: Article, options: FrontMatterDefaults, timezone: str
+    article: Article,
+    options: FrontMatterDefaults,
+    timezone: str,
+    thumbnail: str | None = None,
 ) -> list[tuple[str, FrontValue]]:
     """The front matter keys and values, in the reference post's order.
 
     Every string is XML-safe; categories and tags are spelled by :func:`term_name`.
+    ``thumbnail``: the image kept with the post for ``thumbnail = "auto"`` ("" without one);
+    ``"hotlink"`` names the article's own image URL; any other value is written as it is.
     """
-    thumbnail = article.image if options.thumbnail == "auto" else options.thumbnail
+    if options.thumbnail == "auto":
+        thumbnail = thumbnail or ""
+    elif options.thumbnail == "hotlink":
+        thumbnail = article.image
+    else:
+        thumbnail = options.thumbnail
     languages = [article.language] if article.language else []
     fields: list[tuple[str, FrontValue]] = [
         ("title", article.title),
@@ -104,10 +114,15 @@ def front_matter_fields(
 
 
 def render_post(
-    article: Article, options: FrontMatterDefaults, *, timezone: str, body_style: str
+    article: Article,
+    options: FrontMatterDefaults,
+    *,
+    timezone: str,
+    body_style: str,
+    thumbnail: str | None = None,
 ) -> str:
     """The complete post file: front matter, a blank line, the body, a blank line, and the
-    ``[source](url)`` line."""
-    front = render_front_matter(front_matter_fields(article, options, timezone))
+    ``[source](url)`` line. ``thumbnail``: see :func:`front_matter_fields`."""
+    front = render_front_matter(front_matter_fields(article, options, timezone, thumbnail))
     body = render_body(article.blocks, body_style)
     return f"{front}\n{body}\n\n{source_link(article.source, article.url)}\n"

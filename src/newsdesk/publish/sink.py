@@ -3,6 +3,7 @@ store's outbox, from which the site's one publisher writes it (a fleet of worker
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Protocol
@@ -22,9 +23,10 @@ class LeaseLost(NewsdeskError):
 class PostSink(Protocol):
     """What the publish stage hands its finished posts to."""
 
-    def publish(self, item_id: str, posts: list[tuple[Path, str]]) -> None:
-        """Publish a reserved item's post files (translations first, the main post last);
-        when this returns the item is published or bound to be."""
+    def publish(self, item_id: str, posts: list[tuple[Path, str | bytes]]) -> None:
+        """Publish a reserved item's files (its image first, if it has one, then the
+        translations, the main post last); when this returns the item is published or bound
+        to be."""
 
     def add_link(self, item_id: str, twin_path: str, name: str, url: str) -> bool:
         """Add ``[name](url)`` to the post at ``twin_path`` (the same story from another
@@ -38,7 +40,7 @@ class SiteFolder:
         self.site = site
         self.store = store
 
-    def publish(self, item_id: str, posts: list[tuple[Path, str]]) -> None:
+    def publish(self, item_id: str, posts: list[tuple[Path, str | bytes]]) -> None:
         """Write every file atomically, the main post last, then finish the item."""
         for path, text in posts:
             write_file(path, text)
@@ -61,10 +63,15 @@ class Outbox:
         self.store = store
         self.owner = owner
 
-    def publish(self, item_id: str, posts: list[tuple[Path, str]]) -> None:
+    def publish(self, item_id: str, posts: list[tuple[Path, str | bytes]]) -> None:
         """Stage the files under this worker's lease; LeaseLost when it was taken back."""
-        staged = [(self.site.relative(path), text) for path, text in posts]
-        if not self.store.stage(item_id, self.owner, staged):
+        staged, images = [], []
+        for path, body in posts:
+            if isinstance(body, bytes):
+                images.append((self.site.relative(path), base64.b64encode(body).decode("ascii")))
+            else:
+                staged.append((self.site.relative(path), body))
+        if not self.store.stage(item_id, self.owner, staged, images):
             raise LeaseLost(
                 "the item's lease expired before its post was stored: left to the"
                 " worker that holds it now"

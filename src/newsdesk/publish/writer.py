@@ -12,13 +12,23 @@ from newsdesk.publish.post import render_post
 
 
 def rendered_post(
-    site: Site, cfg: Config, source: SourceConfig, article: Article, language: str = ""
+    site: Site,
+    cfg: Config,
+    source: SourceConfig,
+    article: Article,
+    language: str = "",
+    *,
+    thumbnail: str | None = None,
 ) -> tuple[Path, str]:
     """``article`` rendered as a post, and the path it goes to (a translation's when
-    ``language`` is given)."""
+    ``language`` is given). ``thumbnail``: the post's own image (``thumbnail = "auto"``)."""
     options = source.front_matter(cfg.posts)
     text = render_post(
-        article, options, timezone=cfg.site.timezone, body_style=cfg.posts.body_style
+        article,
+        options,
+        timezone=cfg.site.timezone,
+        body_style=cfg.posts.body_style,
+        thumbnail=thumbnail,
     )
     return site.post_path(article.id, language), text
 
@@ -32,8 +42,8 @@ def write_post(
     return write_file(path, text)
 
 
-def write_file(path: Path, text: str) -> Path:
-    """Write one post file atomically; an OSError names the file."""
+def write_file(path: Path, text: str | bytes) -> Path:
+    """Write one post file (or its image) atomically; an OSError names the file."""
     try:
         write_atomic(path, text)
     except OSError as exc:

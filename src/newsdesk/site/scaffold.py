@@ -24,7 +24,7 @@ summary_words = 50          # summary = the first N words of the body + "..."
 body_style = "paragraphs"   # or "single": the whole body on one line
 # Front matter defaults, each overridable per source:
 # menu = ""
-# thumbnail = ""            # "auto": the article's lead image
+# thumbnail = ""            # "auto": the lead image, kept with the site; "hotlink": its URL
 # lead = ""
 # comments = false
 # authorbox = false

@@ -173,11 +173,18 @@ class StateStore(Protocol):
 
     # -- the queue --------------------------------------------------------------------------
 
-    def stage(self, item_id: str, owner: str, posts: list[tuple[str, str]]) -> bool:
+    def stage(
+        self,
+        item_id: str,
+        owner: str,
+        posts: list[tuple[str, str]],
+        images: list[tuple[str, str]] | None = None,
+    ) -> bool:
         """A worker finished a reserved item: in one transaction, keep its post files as
         (path relative to the site, text) outbox entries of kind "post" in writing order
-        (its main post last), and make it ``READY``. Only while it is still reserved by
-        ``owner``: otherwise (the reservation was taken back) False, and nothing changes."""
+        (its main post last), after its ``images`` (path, base64 of the file) as entries of
+        kind "image", and make it ``READY``. Only while it is still reserved by ``owner``:
+        otherwise (the reservation was taken back) False, and nothing changes."""
 
     def stage_link(self, item_id: str, path: str, body: str) -> None:
         """Keep a "link" outbox entry for ``item_id`` (skipped as the same story): ``body``

@@ -130,7 +130,8 @@ class Conflict:
 class OutboxEntry:
     """A file change a worker staged for the site's publisher.
 
-    ``kind`` "post": write ``body`` to ``path`` (relative to the site root). ``kind`` "link":
+    ``kind`` "post": write ``body`` to ``path`` (relative to the site root). ``kind``
+    "image": ``body`` is the base64 of an image file to write to ``path``. ``kind`` "link":
     ``body`` is JSON ``{"source": ..., "url": ...}``, another source's link to add to the post
     at ``path`` (the item itself was skipped as the same story).
     """

@@ -17,10 +17,17 @@ PUBLISHING, READY = ItemStatus.PUBLISHING.value, ItemStatus.READY.value
 class QueueSQL(Connected):
     """Outbox, heartbeats and the counts a queue's progress is watched by."""
 
-    def stage(self, item_id: str, owner: str, posts: list[tuple[str, str]]) -> bool:
-        """Stage a reserved item's post files, as (path, body) in writing order, and make the
-        item ``READY``; one transaction. False, and nothing changes, unless the item is
-        still reserved by ``owner`` (its reservation was not taken back meanwhile)."""
+    def stage(
+        self,
+        item_id: str,
+        owner: str,
+        posts: list[tuple[str, str]],
+        images: list[tuple[str, str]] | None = None,
+    ) -> bool:
+        """Stage a reserved item's images (path, base64) and post files (path, body) in
+        writing order, and make the item ``READY``; one transaction. False, and nothing
+        changes, unless the item is still reserved by ``owner`` (its reservation was not
+        taken back meanwhile)."""
         with self._transaction() as db:
             staged = db.execute(
                 "UPDATE items SET status = ?, lease_until = NULL, updated_at = ?"
@@ -30,9 +37,11 @@ class QueueSQL(Connected):
             if staged is None:
                 return False
             db.execute("DELETE FROM outbox WHERE item_id = ?", (item_id,))
+            entries = [("image", *image) for image in images or ()]
+            entries += [("post", *post) for post in posts]
             db.executemany(
-                "INSERT INTO outbox (item_id, seq, kind, path, body) VALUES (?, ?, 'post', ?, ?)",
-                [(item_id, seq, path, body) for seq, (path, body) in enumerate(posts)],
+                "INSERT INTO outbox (item_id, seq, kind, path, body) VALUES (?, ?, ?, ?, ?)",
+                [(item_id, seq, *entry) for seq, entry in enumerate(entries)],
             )
         return True
 
