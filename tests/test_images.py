@@ -21,6 +21,7 @@ from newsdesk.enrich.image import ImageRefused, clean_image
 from newsdesk.layout import Site
 from newsdesk.publish.outbox import write_item
 from newsdesk.site import build_site
+from newsdesk.site.hugo import search_input
 from newsdesk.store import OutboxEntry
 from tests.helpers import split_post
 from tests.pages import story_text
@@ -206,3 +207,41 @@ def test_the_publisher_writes_only_images_of_its_own_thumbnails_folder(tmp_path:
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert written == ["site/static/thumbnails/abc.jpg"]
     assert (site.thumbnails / "abc.jpg").read_bytes() == data
+
+
+def test_the_copy_keeps_no_comment_profile_or_orientation_tag_of_the_original() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to view
+    out = io.BytesIO()
+    Image.new("RGB", (200, 100)).save(
+        out,
+        format="JPEG",
+        exif=exif.tobytes(),
+        comment=b"<script>alert(1)</script>" * 50,
+        icc_profile=b"not a real profile",
+    )
+    clean = clean_image(out.getvalue(), ImagesConfig())
+    assert (clean.width, clean.height) == (100, 200)  # turned as the tag said, then dropped
+    assert b"script" not in clean.data
+    assert b"not a real profile" not in clean.data
+    with Image.open(io.BytesIO(clean.data)) as reread:
+        assert not reread.getexif()
+        assert "comment" not in reread.info
+
+
+def test_a_png_with_a_transparent_colour_stays_a_png() -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (50, 40), (0, 0, 0)).save(out, format="PNG", transparency=(0, 0, 0))
+    assert clean_image(out.getvalue(), ImagesConfig()).suffix == ".png"
+
+
+def test_the_search_input_links_each_listed_page_once(tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    (public / "posts" / "a").mkdir(parents=True)
+    (public / "posts" / "a" / "index.html").write_text("<html></html>")
+    (public / "search-pages.txt").write_text(
+        "/news/posts/a/\n/news/posts/a/\n/news/../etc/passwd\n/news/posts/missing/\n/other/x/\n"
+    )
+    pages = search_input(public, tmp_path / "scratch", "https://example.test/news/")
+    assert [str(p.relative_to(pages)) for p in pages.rglob("*.html")] == ["posts/a/index.html"]
+    assert not (public / "search-pages.txt").exists()

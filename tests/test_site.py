@@ -574,3 +574,45 @@ def test_search_holds_the_newest_search_posts_posts(
         for a in articles
     ]
     assert bodies == [False] * (5 - indexed) + [True] * indexed  # the newest ones
+
+
+def test_a_kept_image_that_is_missing_or_unreadable_shows_nothing(tmp_path: Path) -> None:
+    missing = _article(7, "Missing image", PROSE)
+    unreadable = _article(8, "Unreadable image", PROSE)
+    medium = _article(9, "Medium image", PROSE)
+    site = _site(tmp_path, [])
+    thumbs = Site(site).thumbnails
+    thumbs.mkdir(parents=True)
+    (thumbs / f"{unreadable.id}.jpg").write_bytes(b"not really a jpeg")
+    Image.new("RGB", (700, 400)).save(thumbs / f"{medium.id}.jpg", format="JPEG")
+    for article in (missing, unreadable, medium):
+        text = render_post(
+            article,
+            FrontMatterDefaults(thumbnail="auto"),
+            timezone="UTC",
+            body_style="paragraphs",
+            thumbnail=f"thumbnails/{article.id}.jpg",
+        )
+        write_atomic(Site(site).post_path(article.id), text)
+    _build(site)  # the unreadable file fails nothing
+    for article in (missing, unreadable):
+        assert "<img" not in _html(site, article)
+    home = (site / "public" / "index.html").read_text()
+    assert home.count('class="thumb-link"') == 1  # no empty links where images are missing
+    page = lxml_html.fromstring(_html(site, medium))
+    srcset = next(page.iter("img")).get("srcset") or ""
+    assert [c.split()[1] for c in srcset.split(", ")] == ["480w", "700w"]  # never upscaled
+
+
+def test_pages_outside_the_main_sections_are_always_searched(tmp_path: Path) -> None:
+    articles = [_article(n, f"Story {n}", PROSE) for n in range(1, 4)]
+    site = _site(tmp_path, [(a, FrontMatterDefaults()) for a in articles])
+    about = site / "content" / "about.md"
+    about.write_text('---\ntitle: "About"\ndate: "2020-01-01 00:00:00"\n---\n\nWho we are.\n')
+    config = site / "newsdesk.toml"
+    config.write_text(config.read_text().replace("[site]\n", "[site]\nsearch_posts = 1\n", 1))
+    _build(site)
+    public = site / "public"
+    entry = json.loads((public / "pagefind" / "pagefind-entry.json").read_text())
+    assert entry["languages"]["en"]["page_count"] == 2  # the newest post and the About page
+    assert "data-pagefind-body" in (public / "about" / "index.html").read_text()

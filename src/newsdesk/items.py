@@ -17,7 +17,7 @@ from pathlib import Path
 from newsdesk.assemble import build_article
 from newsdesk.config import SourceConfig
 from newsdesk.enrich import apply_filters, enrich
-from newsdesk.enrich.image import ImageRefused, LeadImage, download_lead_image
+from newsdesk.enrich.image import ImageRefused, LeadImage, clean_image, download_image
 from newsdesk.enrich.translate import TranslationError, TranslationSkipped, translate_article
 from newsdesk.errors import Fail, FetchError, NewsdeskError, Skip, storage_error
 from newsdesk.extraction import extract
@@ -205,10 +205,12 @@ async def _lead_image(ctx: RunContext, source: SourceConfig, article: Article) -
     be had: the post goes out without one, and the log says why)."""
     if not article.image:
         return None
+    assert ctx.pool is not None  # items are processed only once the pool exists
     try:
-        return await download_lead_image(
-            ctx.fetcher, article.image, ctx.trust(source), ctx.cfg.images
-        )
+        data = await download_image(ctx.fetcher, article.image, ctx.trust(source), ctx.cfg.images)
+        # Decoding is CPU work on hostile bytes: in the extraction pool, off the event loop,
+        # where a crash costs this image only.
+        return await ctx.pool.run(partial(clean_image, data, ctx.cfg.images))
     except (FetchError, ImageRefused) as exc:
         log.warning(
             "lead image left out: %s",

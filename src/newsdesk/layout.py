@@ -108,6 +108,8 @@ class Site:
 
     def thumbnail_files(self, item_id: str) -> list[Path]:
         """An item's lead image, as it is on disk."""
+        if not item_id.isalnum():
+            raise ValueError(f"post id must be alphanumeric: {item_id!r}")
         return [p for s in IMAGE_SUFFIXES if (p := self.thumbnails / f"{item_id}{s}").exists()]
 
     def post_files(self, item_id: str) -> list[Path]:

@@ -98,7 +98,7 @@ class ImagesConfig(Model):
 
     max_bytes: int = Field(default=5_000_000, ge=1024, le=100_000_000)
     """A larger image is not downloaded (the post goes out without one)."""
-    max_pixels: int = Field(default=40_000_000, ge=10_000, le=400_000_000)
+    max_pixels: int = Field(default=40_000_000, ge=10_000, le=89_000_000)
     """An image with more pixels than this is refused before it is decoded."""
     max_side: int = Field(default=2400, ge=64, le=10_000)
     """A longer side is scaled down to this when the image is stored."""

@@ -14,7 +14,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from newsdesk.config import ImagesConfig
 from newsdesk.errors import NewsdeskError
@@ -22,6 +22,8 @@ from newsdesk.fetch.client import Fetcher
 from newsdesk.fetch.guard import Trust
 
 READABLE = ("JPEG", "PNG", "GIF", "WEBP")
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+"""Pillow's own bound on the pixels of one image (``[images] max_pixels`` stays below)."""
 _ACCEPT = "image/avif;q=0,image/webp,image/png,image/jpeg,image/gif;q=0.8"
 
 
@@ -39,18 +41,35 @@ class LeadImage:
     height: int
 
 
-async def download_lead_image(
-    fetcher: Fetcher, url: str, trust: Trust, cfg: ImagesConfig
-) -> LeadImage:
-    """Download the image at ``url`` and return its clean copy.
+async def download_image(fetcher: Fetcher, url: str, trust: Trust, cfg: ImagesConfig) -> bytes:
+    """The bytes at ``url``, for :func:`clean_image`.
 
-    Raises FetchError when it cannot be had (the network rules, a private address, a size
-    over ``cfg.max_bytes``) and ImageRefused when it is not an image newsdesk keeps.
+    Raises FetchError when they cannot be had (the network rules, a private address, a size
+    over ``cfg.max_bytes``).
     """
     response = await fetcher.get(
         url, headers={"Accept": _ACCEPT}, trust=trust, max_bytes=cfg.max_bytes, retries=1
     )
-    return clean_image(response.content, cfg)
+    return response.content
+
+
+def check_image(data: bytes, max_pixels: int = MAX_PIXELS) -> None:
+    """Raise ImageRefused unless ``data`` is a whole JPEG or PNG of at most ``max_pixels``
+    (what :func:`clean_image` writes; the publisher checks what a worker staged)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=("JPEG", "PNG")) as image:
+                width, height = image.size
+                if width < 1 or height < 1 or width * height > max_pixels:
+                    raise ImageRefused(f"image of {width}x{height} pixels")
+                image.load()
+    except ImageRefused:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRefused("image too large to decode safely") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise ImageRefused(f"not a whole JPEG or PNG image: {exc}") from None
 
 
 def clean_image(data: bytes, cfg: ImagesConfig) -> LeadImage:
@@ -67,7 +86,8 @@ def clean_image(data: bytes, cfg: ImagesConfig) -> LeadImage:
                     )
                 image.seek(0)  # the first frame of an animation
                 image.load()
-                return _encode(image, cfg.max_side)
+                upright = ImageOps.exif_transpose(image)  # as a phone meant it to be seen
+                return _encode(upright, cfg.max_side)
     except ImageRefused:
         raise
     except UnidentifiedImageError:
@@ -80,10 +100,9 @@ def clean_image(data: bytes, cfg: ImagesConfig) -> LeadImage:
 
 def _encode(image: Image.Image, max_side: int) -> LeadImage:
     """The image as a fresh file, scaled down to ``max_side`` at most."""
-    transparent = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
+    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     image = image.convert("RGBA" if transparent else "RGB")
+    image.info = {}  # no comment, ICC profile or EXIF of the original is written again
     if max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()

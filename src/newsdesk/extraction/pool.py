@@ -11,11 +11,12 @@ import os
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import partial
+from typing import TypeVar
 
 from newsdesk.errors import FetchError
-from newsdesk.models import Extracted
 
 log = logging.getLogger("newsdesk")
+T = TypeVar("T")
 
 
 class WorkerDied(FetchError):
@@ -68,8 +69,8 @@ class ExtractionPool:
             self.executor = pool
             return
 
-    async def run(self, task: partial[Extracted]) -> Extracted:
-        """Run ``task`` in the pool."""
+    async def run(self, task: partial[T]) -> T:
+        """Run ``task`` (an extraction, or the cleaning of an image) in the pool."""
         await self._grow()
         loop = asyncio.get_running_loop()
         breaks = 0  # pools that broke while this page was in them

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from itertools import groupby
 from pathlib import Path, PurePosixPath
 
+from newsdesk.enrich.image import ImageRefused, check_image
 from newsdesk.errors import NewsdeskError
 from newsdesk.layout import Site
 from newsdesk.publish.files import add_source_link, write_atomic
@@ -76,7 +77,7 @@ def recover(site: Site, store: StateStore) -> None:
             store.unreserve(item.id)
 
 
-def write_staged(site: Site, store: StateStore, *, batch: int = 500) -> None:
+def write_staged(site: Site, store: StateStore, *, batch: int = 100) -> None:
     """Write every staged post and link to ``site``, and finish each item."""
     while entries := store.outbox(batch):
         for item_id, group in groupby(entries, key=lambda entry: entry.item_id):
@@ -110,8 +111,8 @@ def write_item(site: Site, entries: Iterable[OutboxEntry]) -> None:
 
 def _write_image(site: Site, entry: OutboxEntry) -> None:
     """Write a staged lead image, when its path is one of the site's thumbnails and its body
-    decodes; else leave it out (and say so): the post then names a file that is missing,
-    which the theme shows as no image."""
+    is a whole JPEG or PNG; else leave it out (and say so): the post then names a file that
+    is missing, which the theme shows as no image."""
     name = PurePosixPath(entry.path)
     expected = site.relative(site.thumbnails / name.name)
     if entry.path != expected or not _IMAGE_NAME.match(name.name):
@@ -123,7 +124,8 @@ def _write_image(site: Site, entry: OutboxEntry) -> None:
         return
     try:
         data = base64.b64decode(entry.body, validate=True)
-    except ValueError as exc:
+        check_image(data)  # a build must never meet a file Hugo cannot decode
+    except (ValueError, ImageRefused) as exc:
         log.error("outbox image refused: %s", exc, extra={"url": entry.item_id})
         return
     write_file(site.root / entry.path, data)

@@ -43,6 +43,7 @@ def hugo_build_command(site_dir: Path, destination: Path, themes: Path) -> list[
         "--themesDir",
         str(themes),
         "--noBuildLock",
+        "--gc",  # resized images of pruned posts leave Hugo's cache
         "--logLevel",
         "warn",  # warnings and errors are reported; the banner and stats are not kept
     ]
@@ -79,8 +80,7 @@ def search_input(public: Path, scratch: Path, base_url: str) -> Path:
     Pagefind reads every page it is given, indexed or not: given only these, its time and
     memory follow the size of the index, not of the archive.
     """
-    lists = [public / SEARCH_LIST, *public.glob(f"*/{SEARCH_LIST}")]
-    lists = [path for path in lists if path.is_file()]
+    lists = search_lists(public)
     if not lists:
         return public  # another theme: Pagefind reads the whole site
     base_path = urlsplit(base_url).path
@@ -93,6 +93,8 @@ def search_input(public: Path, scratch: Path, base_url: str) -> Path:
             if not source.is_file():
                 continue
             target = pages / relative
+            if target.exists():
+                continue  # named twice
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.link(source, target)
@@ -100,6 +102,12 @@ def search_input(public: Path, scratch: Path, base_url: str) -> Path:
                 shutil.copyfile(source, target)
         listing.unlink()
     return pages
+
+
+def search_lists(public: Path) -> list[Path]:
+    """The built-in theme's lists of pages to search, one per language, in ``public``."""
+    lists = [public / SEARCH_LIST, *public.glob(f"*/{SEARCH_LIST}")]
+    return [path for path in lists if path.is_file()]
 
 
 def _listed_pages(text: str, base_path: str) -> Iterator[PurePosixPath]:
@@ -127,6 +135,8 @@ def run_pagefind(
     on the same file system as ``public``) is given; the output follows Hugo's."""
     binary = pagefind_binary()
     if binary is None:
+        for listing in search_lists(public):
+            listing.unlink()  # not deployed, index or not
         note = "search index skipped: pagefind is not installed"
         return Run(0, f"{hugo_output}\n{note}".strip())
     pages = search_input(public, scratch, base_url) if scratch is not None else public
