@@ -3,6 +3,7 @@ worker`` processes started and killed like real ones."""
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import signal
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from PIL import Image
 
 WORDS = [
     "market",
@@ -80,12 +83,19 @@ def story(n: int, words: int = 160) -> list[str]:
     return [" ".join(text[i : i + 40]).capitalize() + "." for i in range(0, words, 40)]
 
 
-def article_html(n: int) -> bytes:
+def article_html(n: int, image: str = "") -> bytes:
     paragraphs = "".join(f"<p>{p}</p>" for p in story(n))
+    og = f'<meta property="og:image" content="{image}">' if image else ""
     return (
-        f"<html><head><title>Story number {n}</title></head><body><article>"
+        f"<html><head><title>Story number {n}</title>{og}</head><body><article>"
         f"<h1>Story number {n}</h1>{paragraphs}</article></body></html>"
     ).encode()
+
+
+def _jpeg(n: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (320, 200), (n % 256, 80, 160)).save(out, format="JPEG")
+    return out.getvalue()
 
 
 def feed_xml(base: str, source: int, numbers: list[int]) -> bytes:
@@ -121,9 +131,11 @@ class NewsServer:
         hosts: int = 2,
         latency: float = 0.0,
         failing: frozenset[int] = frozenset(),
+        images: bool = False,
     ):
         self.hits: list[Hit] = []
         self.failing = failing  # article numbers that answer 503
+        self.images = images  # each article names a lead image, /img/<n>.jpg
         self.latency = latency
         self._lock = threading.Lock()
         server = self
@@ -181,7 +193,11 @@ class NewsServer:
             source = int(path.split("/")[-1].split(".")[0])
             return feed_xml(self.base(source), source, self.numbers[source])
         if path.startswith("/a/"):
-            return article_html(int(path.split("/")[-1].split(".")[0]))
+            n = int(path.split("/")[-1].split(".")[0])
+            image = f"http://{host}:{self.port}/img/{n}.jpg" if self.images else ""
+            return article_html(n, image)
+        if path.startswith("/img/") and self.images:
+            return _jpeg(int(path.split("/")[-1].split(".")[0]))
         return None
 
     def articles(self) -> list[str]:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from newsdesk.store import ItemStatus, open_store
 from tests.fleet import NewsServer, Workers, max_in_flight, posts, wait_for
@@ -264,6 +265,32 @@ def test_run_no_wait_enqueues_and_returns_and_a_later_run_writes_the_posts(
         assert len(list(posts(site))) == 5
     finally:
         news.close()
+
+
+def test_workers_download_lead_images_and_the_publisher_writes_them(
+    tmp_path: Path, postgres_server: PostgresServer, redis_server: RedisServer
+) -> None:
+    news = NewsServer(sources=1, per_source=5, hosts=1, images=True)
+    state = postgres_server.create_database()
+    site = _fleet_site(tmp_path / "site", news, state, redis_server.url)
+    config = site / "newsdesk.toml"
+    config.write_text('[posts]\nthumbnail = "auto"\n' + config.read_text())
+    workers = Workers(site, tmp_path)
+    workers.start(1)
+    try:
+        done = cli("run", "--site", str(site), timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr + workers.output()
+    finally:
+        workers.stop()
+        news.close()
+    _published_once(site, state, news)
+    for post in posts(site):
+        assert f'thumbnail: "thumbnails/{post.stem}.jpg"' in post.read_text()
+        with Image.open(site / "static" / "thumbnails" / f"{post.stem}.jpg") as image:
+            assert (image.format, image.size) == ("JPEG", (320, 200))
+    assert {h.path for h in news.hits if h.path.startswith("/img/")} == {
+        f"/img/{n}.jpg" for n in range(5)
+    }
 
 
 def test_a_source_no_worker_knows_is_reported_not_waited_for_forever(
