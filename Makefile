@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 AXE_DIR := $(VENV)/axe
 AXE_VERSION := 4.10.3
 
-.PHONY: demo test lint unit unit-fast venv clean
+.PHONY: demo test lint unit unit-fast venv clean axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +14,17 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@# axe-core from npm for the accessibility checks of the browser tests (tests/test_browser.py)
-	@if command -v npm >/dev/null 2>&1; then \
-		npm install --silent --no-audit --no-fund --prefix $(AXE_DIR) axe-core@$(AXE_VERSION); \
-	else echo "npm is not installed: the browser tests' accessibility checks will be skipped"; fi
 	touch $(STAMP)
 
-venv: $(STAMP)
+# axe-core from npm, for the accessibility checks of the browser tests (tests/test_browser.py).
+axe: | $(BIN)/python
+	@if [ -f $(AXE_DIR)/node_modules/axe-core/package.json ] \
+		&& grep -q '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix $(AXE_DIR) axe-core@$(AXE_VERSION); \
+	else echo "npm is not installed: the browser tests' accessibility checks will be skipped"; fi
+
+venv: $(STAMP) axe
 
 demo: $(STAMP)
 	$(BIN)/newsdesk demo --site demo-site
@@ -30,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) axe
 	$(BIN)/python -m pytest -q -rs  # -rs: every skip says why
 
 unit-fast: $(STAMP)  # about a minute: no Hugo builds, corpora, kill -9 trials or fuzzing

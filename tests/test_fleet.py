@@ -64,6 +64,17 @@ def _published_once(site: Path, state_url: str, news: NewsServer) -> None:
     assert sorted(p.stem for p in files) == sorted(item.id for item in items)
 
 
+def _run_with_workers(site: Path, tmp_path: Path, count: int, timeout: float = 300) -> None:
+    """``newsdesk run`` with ``count`` workers serving the queue meanwhile; it must succeed."""
+    workers = Workers(site, tmp_path)
+    workers.start(count)
+    try:
+        done = cli("run", "--site", str(site), timeout=timeout)
+        assert done.returncode == 0, done.stdout + done.stderr + workers.output()
+    finally:
+        workers.stop()
+
+
 def test_without_a_queue_nothing_of_the_fleet_is_imported() -> None:
     code = (
         "import sys, newsdesk.cli, newsdesk.pipeline, newsdesk.status, newsdesk.watch;"
@@ -85,13 +96,7 @@ def test_workers_publish_every_article_once_and_politely(
 ) -> None:
     state = postgres_server.create_database()
     site = _fleet_site(tmp_path / "site", news, state, redis_server.url)
-    workers = Workers(site, tmp_path)
-    workers.start(count)
-    try:
-        done = cli("run", "--site", str(site), timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr + workers.output()
-    finally:
-        workers.stop()
+    _run_with_workers(site, tmp_path, count)
     _published_once(site, state, news)
     # Each article fetched once, robots.txt once per origin, by the whole fleet.
     hits = news.article_hits()
@@ -275,13 +280,9 @@ def test_workers_download_lead_images_and_the_publisher_writes_them(
     site = _fleet_site(tmp_path / "site", news, state, redis_server.url)
     config = site / "newsdesk.toml"
     config.write_text('[posts]\nthumbnail = "auto"\n' + config.read_text())
-    workers = Workers(site, tmp_path)
-    workers.start(1)
     try:
-        done = cli("run", "--site", str(site), timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr + workers.output()
+        _run_with_workers(site, tmp_path, 1)
     finally:
-        workers.stop()
         news.close()
     _published_once(site, state, news)
     for post in posts(site):
@@ -321,13 +322,9 @@ def test_a_failing_page_costs_a_fleet_one_try_per_run_as_in_one_process(
     news = NewsServer(sources=1, per_source=6, hosts=1, failing=frozenset({0, 1}))
     state = postgres_server.create_database()
     site = _fleet_site(tmp_path / "site", news, state, redis_server.url)
-    workers = Workers(site, tmp_path)
-    workers.start(2)
     try:
-        done = cli("run", "--site", str(site), timeout=120)
-        assert done.returncode == 0, done.stdout + done.stderr + workers.output()
+        _run_with_workers(site, tmp_path, 2)
     finally:
-        workers.stop()
         news.close()
     with open_store(site, state) as store:
         failing = [item for item in store.items() if item.status == ItemStatus.NEW]
