@@ -37,7 +37,7 @@ async def _poll(ctx: RunContext, source: SourceConfig, registered: Callable[[int
         return
     result = ctx.report.source(source.name)
     extra = {"source": source.name, "url": source.url}
-    state = ctx.store.source_state(source.name)
+    state = ctx.store.source_state(source.name).for_url(source.url)
     now = utcnow()
     if not ctx.options.force and state.next_poll_at and state.next_poll_at > now:
         result.not_due = state.next_poll_at

@@ -65,7 +65,7 @@ def _schedule(cfg: Config, store: StateStore, sources: list[SourceConfig]) -> di
     now = utcnow()
     waits = {}
     for source in sources:
-        when = due_at(cfg, source, store.source_state(source.name))
+        when = due_at(cfg, source, store.source_state(source.name).for_url(source.url))
         waits[source.name] = (when - now).total_seconds() if when else 0.0
     return waits
 

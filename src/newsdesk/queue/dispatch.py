@@ -109,7 +109,7 @@ def run_queued(
     now = utcnow()
     due = []
     for source in sources:
-        state = store.source_state(source.name)
+        state = store.source_state(source.name).for_url(source.url)
         if not options.force and state.next_poll_at and state.next_poll_at > now:
             report.source(source.name).not_due = state.next_poll_at
         else:

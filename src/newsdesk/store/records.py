@@ -67,6 +67,14 @@ class SourceState:
     last_poll_at: datetime | None = None
     url: str | None = None
 
+    def for_url(self, url: str) -> SourceState:
+        """This state as the source at ``url`` may use it: when the source's URL changed
+        since its last poll (a fixed typo, a moved feed), it starts fresh, with no
+        validators, pause or failures of the old URL; only when it last polled is kept."""
+        if self.url is None or self.url == url:
+            return self
+        return SourceState(last_poll_at=self.last_poll_at, url=url)
+
 
 @dataclass(frozen=True, slots=True)
 class PollRecord:
