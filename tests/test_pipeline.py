@@ -47,7 +47,7 @@ def test_a_404_fails_only_that_item(tmp_path: Path, server: LocalServer) -> None
     assert "2 post(s) written" in done.stdout
     assert "HTTP 404" in done.stdout
     assert len(_posts(site)) == 2
-    status = cli("status", "--site", str(site))
+    status = cli("status", "--site", str(site), "--wide")
     assert status.returncode == 0
     row = next(line for line in status.stdout.splitlines() if line.startswith("│ wire"))
     cells = [c.strip() for c in row.strip("│").split("│")]

@@ -66,7 +66,7 @@ def test_rss_ttl_delays_the_next_poll_until_forced(tmp_path: Path, server: Local
     assert first.returncode == 0, first.stderr
     assert (server.hits("/ttl.rss"), server.hits("/plain.rss")) == (1, 1)
 
-    second = cli("run", "--site", str(site))
+    second = cli("run", "--site", str(site), "--wide")
     assert second.returncode == 0, second.stderr
     assert server.hits("/ttl.rss") == 1  # not due: the feed asked for 60 minutes
     assert server.hits("/plain.rss") == 2  # a feed without <ttl> is polled every run
@@ -76,7 +76,7 @@ def test_rss_ttl_delays_the_next_poll_until_forced(tmp_path: Path, server: Local
     ahead = until - started
     assert timedelta(minutes=58) <= ahead <= timedelta(minutes=62), ahead  # minutes, not seconds
 
-    forced = cli("run", "--site", str(site), "--force")
+    forced = cli("run", "--site", str(site), "--force", "--wide")
     assert forced.returncode == 0, forced.stderr
     assert server.hits("/ttl.rss") == 2
     assert _row(forced.stdout, "ttl")[1] == "HTTP 200"
@@ -161,7 +161,7 @@ def test_two_failing_runs_move_the_next_poll_later(tmp_path: Path, server: Local
         ended = datetime.now(UTC)
         assert done.returncode == 0, done.stderr  # a failing source never fails the run
         assert server.hits("/down.rss") == attempt
-        status = cli("status", "--site", str(site))
+        status = cli("status", "--site", str(site), "--wide")
         assert status.returncode == 0, status.stderr
         cells = _row(status.stdout, "down")
         assert cells[2] == "500"
@@ -196,7 +196,7 @@ def test_a_disabled_source_is_never_polled(tmp_path: Path, server: LocalServer) 
         fetch={"robots": False},
     )
     assert newsdesk.run(site).published == 1
-    forced = cli("run", "--site", str(site), "--force")  # not even when forced
+    forced = cli("run", "--site", str(site), "--force", "--wide")  # not even when forced
     assert forced.returncode == 0, forced.stderr
     assert server.hits("/on.rss") == 2
     assert server.hits("/off.rss") == 0

@@ -21,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: flags read "--wide", never "--wide <bool>"
 )
 
 
@@ -83,7 +84,18 @@ def init(
     typer.echo(f"Created {path}. Add [[sources]] to it, then: newsdesk run --site {site}")
 
 
-def _run_once(site: Path, verbose: int, wait: float | None, options: RunOptions) -> None:
+Wide = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="Every column, however wide (default: compact below 140 columns or in a pipe).",
+    ),
+]
+
+
+def _run_once(
+    site: Path, verbose: int, wait: float | None, options: RunOptions, wide: bool = False
+) -> None:
     from newsdesk.config import load_config
     from newsdesk.console import RichProgress, print_run
     from newsdesk.layout import Site
@@ -92,13 +104,23 @@ def _run_once(site: Path, verbose: int, wait: float | None, options: RunOptions)
     setup_logging(verbose)
     try:
         cfg = load_config(site)  # a config error is told before the pipeline is imported
+        if not cfg.sources:
+            raise ConfigError(
+                f"{site / 'newsdesk.toml'} has no sources: add one with"
+                f" `newsdesk sources add URL --site {site}`, or a [[sources]] table"
+                " (name = ..., url = ...)"
+            )
         from newsdesk.pipeline import run as run_pipeline
 
         with RichProgress() as progress:
             report = run_pipeline(site, cfg, wait=wait, progress=progress, options=options)
     except NewsdeskError as exc:
         _fail(exc)
-    print_run(report, Site(site, cfg.posts.section), options)
+    print_run(report, Site(site, cfg.posts.section), options, wide=wide)
+    if report.published and not options.dry_run and options.fetch_articles:
+        from newsdesk.console import console
+
+        console.print(f"next: `newsdesk build --site {site}` builds the site", highlight=False)
 
 
 Wait = Annotated[
@@ -140,13 +162,14 @@ def run(
         ),
     ] = False,
     verbose: Verbose = 0,
+    wide: Wide = False,
 ) -> None:
     """Poll every source once, publish what is new, print a per-source summary."""
     from newsdesk.runtime import RunOptions
 
     wait = 0 if no_wait else _finite_wait(wait)
     options = RunOptions(force=force, dry_run=dry_run, drain=not no_wait, take_over=take_over)
-    _run_once(site, verbose, wait, options)
+    _run_once(site, verbose, wait, options, wide)
 
 
 @app.command()
@@ -156,12 +179,13 @@ def poll(
     no_wait: NoWait = False,
     force: Force = False,
     verbose: Verbose = 0,
+    wide: Wide = False,
 ) -> None:
     """Poll every source and record new items without fetching any article."""
     from newsdesk.runtime import RunOptions
 
     wait = 0 if no_wait else _finite_wait(wait)
-    _run_once(site, verbose, wait, RunOptions(force=force, fetch_articles=False))
+    _run_once(site, verbose, wait, RunOptions(force=force, fetch_articles=False), wide)
 
 
 @app.command()
@@ -194,16 +218,27 @@ def watch(site: SiteOption = Path("."), verbose: Verbose = 0) -> None:
 
 
 @app.command()
-def status(site: SiteOption = Path(".")) -> None:
+def status(
+    site: SiteOption = Path("."),
+    wide: Wide = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per source, every field, for scripts.")
+    ] = False,
+) -> None:
     """Per source: last poll, HTTP status, items seen/new/published/failed, last error."""
     from newsdesk.console import print_status
-    from newsdesk.status import site_status
+    from newsdesk.status import site_status, status_records
 
     try:
         state = site_status(site)
     except NewsdeskError as exc:
         _fail(exc)
-    print_status(state)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(status_records(state), indent=2, ensure_ascii=False))
+        return
+    print_status(state, wide=wide)
 
 
 @app.command()

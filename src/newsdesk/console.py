@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
+from rich import box
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from newsdesk.report import RunReport
+from newsdesk.report import RunReport, SourceReport
 
 if TYPE_CHECKING:
     from newsdesk.demo import DemoResult
@@ -22,6 +25,22 @@ if TYPE_CHECKING:
 
 console = Console()
 err_console = Console(stderr=True)
+
+WIDE_ENOUGH = 140
+"""Columns a terminal needs for the full tables; narrower, or not a terminal (cron, a pipe,
+a log file), the compact layout is printed, in which every source name is whole."""
+
+
+def _compact(wide: bool) -> bool:
+    return not wide and (not console.is_terminal or console.width < WIDE_ENOUGH)
+
+
+def _print_wide(table: Table) -> None:
+    """Print ``table`` with every column at its natural width, however wide that is."""
+    width = max(
+        console.width, console.measure(table, options=console.options.update(width=10_000)).maximum
+    )
+    Console(width=width, no_color=console.no_color, force_terminal=console.is_terminal).print(table)
 
 
 class RichProgress:
@@ -63,31 +82,103 @@ class RichProgress:
 # be read as Rich markup, and break the table or vanish from it.
 
 
-def run_table(report: RunReport) -> Table:
-    """Per-source summary of one run."""
-    table = Table(title="newsdesk run", title_justify="left")
-    for column in ("source", "feed", "items", "new", "published", "failed", "retry", "skipped"):
-        table.add_column(column, justify="left" if column in ("source", "feed") else "right")
-    for s in report.sources.values():
-        if s.error:
-            feed = f"[red]{escape(s.error)}[/red]"
-        elif s.not_due is not None:
-            feed = f"paused until {s.not_due:%Y-%m-%d %H:%M} UTC"
-        elif s.status == 304:
-            feed = "HTTP 304 (not modified)"
-        else:
-            feed = f"HTTP {s.status}"
-        table.add_row(
+RUN_COLUMNS = (
+    "source", "feed", "items", "new", "published", "from feed", "failed", "retry", "skipped"
+)  # fmt: skip
+
+
+def _feed_state(s: SourceReport, short: bool) -> str:
+    if s.error:
+        return f"[red]{escape('error' if short else s.error)}[/red]"
+    if s.not_due is not None:
+        if short:
+            return f"paused until {s.not_due:%m-%d %H:%M}"
+        return f"paused until {s.not_due:%Y-%m-%d %H:%M} UTC"
+    if s.status == 304:
+        return "304" if short else "HTTP 304 (not modified)"
+    return f"{s.status}" if short else f"HTTP {s.status}"
+
+
+def _run_cells(report: RunReport, short: bool) -> list[tuple[str, ...]]:
+    return [
+        (
             escape(s.name),
-            feed,
+            _feed_state(s, short),
             str(s.seen),
             str(s.new),
             str(s.published),
+            str(s.from_feed),
             str(s.failed),
             str(s.retry),
             str(s.skipped),
         )
+        for s in report.sources.values()
+    ]
+
+
+def run_table(report: RunReport) -> Table:
+    """Per-source summary of one run. ``from feed``: published with the feed's own text
+    because the page failed (counted in ``published`` too)."""
+    table = Table(title="newsdesk run", title_justify="left")
+    for column in RUN_COLUMNS:
+        table.add_column(column, justify="left" if column in ("source", "feed") else "right")
+    for cells in _run_cells(report, short=False):
+        table.add_row(*cells)
     return table
+
+
+def compact_run(report: RunReport) -> RenderableType:
+    """``run``'s summary for 80 columns or a pipe; feed errors are listed after it."""
+    return compact("newsdesk run", RUN_COLUMNS, _run_cells(report, short=True))
+
+
+def compact(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], always: int = 3
+) -> RenderableType:
+    """Rows whose first cell is a source name, for 80 columns or a pipe, with every name whole
+    and on one line: a borderless table when the longest name fits beside the other cells,
+    else each name on a line of its own and under it its other cells as "header value" (a
+    count of 0 left out past the first ``always`` cells)."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE)
+    for n, header in enumerate(headers):
+        table.add_column(header, justify="left" if n == 0 else "right", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    needed = console.measure(table, options=console.options.update(width=10_000)).maximum
+    if needed <= console.width:
+        return table
+    lines = [Text(title)]
+    for name, *cells in rows:
+        lines.append(Text.from_markup(f"[bold]{name}[/bold]"))
+        pairs = " · ".join(
+            f"{h} {c}"
+            for n, (h, c) in enumerate(zip(headers[1:], cells, strict=True))
+            if n < always or c != "0"
+        )
+        lines.append(Text.from_markup(f"  {pairs}"))
+    return Group(*lines)
+
+
+def compact_status(rows: Sequence[SourceStatus]) -> RenderableType:
+    """``status`` for 80 columns or a pipe: per source its HTTP status, counts and times (UTC);
+    errors and pauses are listed after it."""
+    headers = ("source", "HTTP", "published", "failed", "polled", "next")
+    cells = [
+        (
+            escape(r.name),
+            f"[red]{r.last_status or 'error'}[/red]" if r.last_error else str(r.last_status or "-"),
+            str(r.published),
+            str(r.failed),
+            _short(r.last_poll_at) or "never",
+            _short(r.next_poll_at) or "any time",
+        )
+        for r in rows
+    ]
+    return compact("newsdesk status (times in UTC)", headers, cells, always=5)
+
+
+def _short(iso: str | None) -> str:
+    return iso.replace("T", " ")[5:16] if iso else ""
 
 
 def status_table(rows: Sequence[SourceStatus]) -> Table:
@@ -152,15 +243,23 @@ def decisions_table(report: RunReport) -> Table:
     return table
 
 
-def print_run(report: RunReport, site: Site, options: RunOptions) -> None:
+def print_run(report: RunReport, site: Site, options: RunOptions, *, wide: bool = False) -> None:
     """The end of ``run``/``poll``: the table, then what was written and what failed."""
-    console.print(run_table(report))
+    if _compact(wide):
+        console.print(compact_run(report))
+    else:
+        _print_wide(run_table(report))
     if options.dry_run:
         console.print(decisions_table(report))
         console.print("dry run: nothing was written", highlight=False)
         return
     if options.fetch_articles:
         console.print(f"{report.published} post(s) written to {site.posts}", highlight=False)
+    for s in report.sources.values():
+        if s.error and _compact(wide):
+            console.print(
+                f"  [red]{escape(s.name)}[/red]: {escape(s.error)}", highlight=False, soft_wrap=True
+            )
     for failure in report.failures:
         later = " (will retry)" if failure.retry else ""
         console.print(
@@ -169,11 +268,28 @@ def print_run(report: RunReport, site: Site, options: RunOptions) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    for fallback in report.fallbacks:
+        console.print(
+            f"  [yellow]{escape(fallback.source)}[/yellow] {escape(fallback.url)}: published "
+            f"from the feed's text, the page failed: {escape(fallback.reason)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    paused = [s.name for s in report.sources.values() if s.not_due is not None]
+    if paused:
+        console.print(
+            f"{len(paused)} source(s) paused after failures or as their feed asked; "
+            "`newsdesk run --force` polls them now",
+            highlight=False,
+        )
 
 
 def print_demo(result: DemoResult, site: Path) -> None:
     """The end of ``demo``: the table, every item not published, and where the site is."""
-    console.print(run_table(result.report))
+    if _compact(wide=False):
+        console.print(compact_run(result.report))
+    else:
+        _print_wide(run_table(result.report))
     for decision in result.report.decisions:
         if decision.outcome != "publish":
             console.print(
@@ -210,9 +326,30 @@ def print_fleet(fleet: FleetStatus) -> None:
         )
 
 
-def print_status(state: SiteStatus) -> None:
-    """``status``: the table, sources whose text shrank, and each source's latest failures."""
-    console.print(status_table(state.sources))
+def print_status(state: SiteStatus, *, wide: bool = False) -> None:
+    """``status``: the table (compact at 80 columns or in a pipe, every column with
+    ``wide``), sources whose text shrank, and each source's latest failures."""
+    compact = _compact(wide)
+    if compact:
+        console.print(compact_status(state.sources))
+    else:
+        _print_wide(status_table(state.sources))
+    moment = datetime.now(UTC).isoformat()
+    for r in state.sources:
+        if compact and r.last_error:
+            console.print(
+                f"  [red]{escape(r.name)}[/red]: {escape(r.last_error)}"
+                f" ({r.consecutive_failures} failure(s) in a row)",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if r.consecutive_failures and r.next_poll_at and r.next_poll_at > moment:
+            console.print(
+                f"  {escape(r.name)}: paused until {_when(r.next_poll_at)} UTC after"
+                f" {r.consecutive_failures} failure(s); `newsdesk run --force` polls it now",
+                highlight=False,
+                soft_wrap=True,
+            )
     if state.fleet is not None:
         print_fleet(state.fleet)
     for name, (before, now) in state.shrinking.items():

@@ -101,6 +101,8 @@ async def _process(ctx: RunContext, item: PendingItem) -> None:
         _failed(ctx, item, str(exc), retry=exc.retry)
         return
     ctx.count(source.name, item.url, Outcome.PUBLISHED, path, article.title)
+    if page_error is not None:
+        ctx.fell_back(source.name, item.url, str(page_error))
 
 
 async def _fetch_and_extract(

@@ -29,6 +29,8 @@ class SourceReport:
     failed: int = 0
     retry: int = 0
     skipped: int = 0
+    from_feed: int = 0
+    """Published with the feed's own text because the page failed (also in ``published``)."""
     not_due: datetime | None = None
 
     def count(self, outcome: Outcome) -> None:
@@ -70,6 +72,8 @@ class RunReport:
 
     sources: dict[str, SourceReport] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    fallbacks: list[Failure] = field(default_factory=list)
+    """Items published from the feed's text because their page failed, and why it failed."""
     decisions: list[Decision] = field(default_factory=list)
 
     def source(self, name: str) -> SourceReport:

@@ -165,6 +165,16 @@ class RunContext:
         log.log(level, "%s", message, extra={"source": source, "url": url})
         self.progress.item_done(source, url, outcome)
 
+    def fell_back(self, source: str, url: str, reason: str) -> None:
+        """A published item's page failed (``reason``): its post has the feed's own text."""
+        self.report.source(source).from_feed += 1
+        self.report.fallbacks.append(Failure(source, url, reason, retry=False))
+        log.warning(
+            "published from the feed's text: the page failed: %s",
+            reason,
+            extra={"source": source, "url": url},
+        )
+
 
 def unexpected_reason(exc: BaseException) -> str:
     """The reason recorded for a bug: the exception's type and message."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from newsdesk.config import Config, load_config
@@ -45,13 +45,43 @@ def site_status(site_dir: Path, cfg: Config | None = None, *, errors: int = 3) -
     """Read the status of every configured source from the site's state."""
     cfg = cfg or load_config(Path(site_dir))
     names = [s.name for s in cfg.sources]
+    urls = {s.name: s.url for s in cfg.sources}
     with open_store(Site(Path(site_dir), cfg.posts.section), cfg.state.url) as store:
         return SiteStatus(
-            sources=store.source_status(names),
+            sources=[_as_configured(row, urls[row.name]) for row in store.source_status(names)],
             failures={name: store.last_errors(name, errors) for name in names},
             shrinking=store.shrinking_sources(names),
             fleet=_fleet(cfg, store) if cfg.queue.url else None,
         )
+
+
+def status_records(state: SiteStatus) -> list[dict[str, object]]:
+    """``status --json``: one object per source with every field of the status, its
+    latest failed items and, when its text shrank, the median words before and now."""
+    records: list[dict[str, object]] = []
+    for row in state.sources:
+        shrunk = state.shrinking.get(row.name)
+        records.append(
+            {
+                **asdict(row),
+                "recent_failures": [
+                    {"url": url, "reason": reason}
+                    for url, reason in state.failures.get(row.name, [])
+                ],
+                "shrinking": {"words_before": shrunk[0], "words_now": shrunk[1]}
+                if shrunk
+                else None,
+            }
+        )
+    return records
+
+
+def _as_configured(row: SourceStatus, url: str) -> SourceStatus:
+    """A source whose URL changed since its last poll starts fresh on the next one (see
+    ``SourceState.for_url``): its old pause and failures are not shown as its own."""
+    if not row.url or row.url == url:
+        return row
+    return replace(row, url=url, next_poll_at=None, consecutive_failures=0, last_error=None)
 
 
 def _fleet(cfg: Config, store: StateStore) -> FleetStatus:

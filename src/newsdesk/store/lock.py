@@ -35,9 +35,15 @@ def site_lock(state_dir: Path, *, wait: float | None = None, name: str = "lock")
                 break
             except BlockingIOError:
                 if deadline is not None and time.monotonic() >= deadline:
+                    waited = (
+                        f"it is still working after {wait:g} s; try again later or pass a"
+                        " longer --wait (no --wait: until it ends)"
+                        if wait
+                        else "try again later, or pass --wait SECONDS to wait for it"
+                    )
                     raise SiteLockedError(
-                        f"another newsdesk run is working on this site ({state_dir.parent}); "
-                        "try again later or pass --wait"
+                        f"another newsdesk run is working on this site ({state_dir.parent}): "
+                        + waited
                     ) from None
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
