@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsdesk.config import CONFIG_FILE, load_config
+from newsdesk.errors import ConfigError
 from newsdesk.site import init_site
 from tests.helpers import cli
 
@@ -28,7 +29,7 @@ def _site(tmp_path: Path, text: str) -> Path:
         ),
         (
             '[posts]\nsummary_words = "fifty"\n',
-            "posts.summary_words: Input should be a valid integer",
+            "posts.summary_words: expected a whole number (got 'fifty')",
         ),
         (
             '[[sources]]\nname = "a"\nurl = "https://a.test/1"\n'
@@ -36,7 +37,7 @@ def _site(tmp_path: Path, text: str) -> Path:
             "duplicate source name 'a'",
         ),
         ('[site]\ntimezone = "Mars/Olympus"\n', "site.timezone: unknown time zone 'Mars/Olympus'"),
-        ('[posts]\nbody_style = "columns"\n', "posts.body_style: Input should be 'paragraphs' or"),
+        ('[posts]\nbody_style = "columns"\n', "posts.body_style: must be one of 'paragraphs' or"),
         ('[[sources]]\nname = "a"\nurl = "ftp://a.test/f"\n', "sources[0].url: must be an http(s)"),
         ('[[sources]]\nname = "a"\n', "sources[0].url: required key is missing"),
         ("[site\n", "is not valid TOML"),
@@ -100,3 +101,27 @@ def test_language_codes_are_lowercased(tmp_path: Path) -> None:
         ("de",),
         "pt-br",
     )
+
+
+def test_config_errors_are_in_newsdesks_words_and_suggest_the_key_meant(tmp_path: Path) -> None:
+    (tmp_path / "newsdesk.toml").write_text(
+        '[fetch]\ntimout = 3\nconcurrency = "abc"\nmax_attempts = 0\n'
+        '[site]\ntitel = "x"\n[posts]\nsidebar = "middle"\n'
+        '[[sources]]\nname = "a"\nurll = "https://x.test/"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    message = str(caught.value)
+    assert "fetch.timout: unknown key (did you mean 'timeout'?)" in message
+    assert "site.titel: unknown key (did you mean 'title'?)" in message
+    assert "sources[0].urll: unknown key (did you mean 'url'?)" in message
+    assert "fetch.concurrency: expected a whole number (got 'abc')" in message
+    assert "fetch.max_attempts: must be at least 1 (got 0)" in message
+    assert "posts.sidebar: must be one of 'right', 'left' or false (got 'middle')" in message
+    assert "Input should be" not in message  # never the validation library's wording
+
+
+def test_a_time_zone_too_long_for_a_file_name_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "newsdesk.toml").write_text(f'[site]\ntimezone = "{"9" * 400}"\n')
+    with pytest.raises(ConfigError, match=r"site.timezone: unknown time zone '9{60}\.\.\.'"):
+        load_config(tmp_path)

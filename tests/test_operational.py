@@ -205,7 +205,7 @@ def test_an_absurd_config_value_exits_2_from_the_command_line(tmp_path: Path) ->
     (site / CONFIG_FILE).write_text("[fetch]\ntimeout = inf\n", encoding="utf-8")
     done = cli("run", "--site", str(site))
     _one_line_error(done, 2, "newsdesk.toml is invalid")
-    assert "fetch.timeout: Input should be a finite number" in done.stderr
+    assert "fetch.timeout: expected a finite number (got inf)" in done.stderr
 
 
 def test_sqlite_faults_are_told_apart() -> None:

@@ -47,6 +47,7 @@ def check_timezone(value: str) -> str:
     """``value`` itself when it names an IANA time zone; ValueError otherwise."""
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'UTC')") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
+        shown = value if len(value) <= 60 else value[:60] + "..."
+        raise ValueError(f"unknown time zone {shown!r} (use an IANA name like 'UTC')") from None
     return value
