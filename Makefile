@@ -8,13 +8,17 @@ AXE_VERSION := 4.10.3
 
 .PHONY: demo test lint unit unit-fast venv clean axe
 
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@echo "==> creating $(VENV) with $(PYTHON)"
+	@$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "==> installing newsdesk and its dependencies into $(VENV) (a minute or two the first time)"
+	@$(PIP) install --upgrade pip
+	@$(PIP) install -e '.[dev]'
+	@touch $(STAMP)
 
 # axe-core from npm, for the accessibility checks of the browser tests (tests/test_browser.py).
 axe: | $(BIN)/python
@@ -27,7 +31,9 @@ axe: | $(BIN)/python
 venv: $(STAMP) axe
 
 demo: $(STAMP)
-	$(BIN)/newsdesk demo --site demo-site
+	@echo "==> running the pipeline on the built-in sample sources (served from 127.0.0.1), then Hugo"
+	@$(BIN)/newsdesk demo --site demo-site
+	@echo "==> to preview it: $(BIN)/newsdesk serve --site demo-site"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -23,7 +23,8 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = cli("demo", "--site", str(site), timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Demo site built:" in done.stdout
-    assert str(site / "public" / "index.html") in done.stdout.replace("\n", "")
+    assert str(site / "public") in done.stdout.replace("\n", "")
+    assert f"See it: newsdesk serve --site {site}" in done.stdout.replace("\n", "")
     return site
 
 

@@ -301,9 +301,12 @@ def print_demo(result: DemoResult, site: Path) -> None:
     if result.build.returncode:
         console.print(result.build.output, markup=False)
         return
+    # The site's links are site-absolute ("/posts/..."): it is read through a web server,
+    # not opened as a file.
     console.print(
-        f"\n[bold green]Demo site built:[/bold green] {result.build.public / 'index.html'}\n"
-        f"Posts: {site / 'content'}   Preview: newsdesk serve --site {site}",
+        f"\n[bold green]Demo site built:[/bold green] {result.build.public}\n"
+        f"Posts: {site / 'content'}\n"
+        f"See it: newsdesk serve --site {site}   then open http://127.0.0.1:1313/",
         highlight=False,
     )
 
