@@ -129,7 +129,7 @@ def run_table(report: RunReport) -> Table:
 
 def compact_run(report: RunReport) -> RenderableType:
     """``run``'s summary for 80 columns or a pipe; feed errors are listed after it."""
-    return compact("newsdesk run", RUN_COLUMNS, _run_cells(report, short=True))
+    return compact("newsdesk run", RUN_COLUMNS, _run_cells(report, short=True), always=4)
 
 
 def compact(
@@ -139,11 +139,15 @@ def compact(
     and on one line: a borderless table when the longest name fits beside the other cells,
     else each name on a line of its own and under it its other cells as "header value" (a
     count of 0 left out past the first ``always`` cells)."""
+    # A column past the first ``always`` that is 0 for every source says nothing: left out.
+    keep = [
+        n for n in range(len(headers)) if n <= always or any(row[n] != "0" for row in rows)
+    ]
     table = Table(title=title, title_justify="left", box=box.SIMPLE)
-    for n, header in enumerate(headers):
-        table.add_column(header, justify="left" if n == 0 else "right", no_wrap=True)
+    for n in keep:
+        table.add_column(headers[n], justify="left" if n == 0 else "right", no_wrap=True)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(row[n] for n in keep))
     needed = console.measure(table, options=console.options.update(width=10_000)).maximum
     if needed <= console.width:
         return table
