@@ -409,6 +409,110 @@ def demo(
         raise typer.Exit(result.build.returncode)
 
 
+sources_app = typer.Typer(
+    help="The site's sources: add one by any URL of its site, list, remove, OPML import/export.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("add")
+def sources_add(
+    url: Annotated[str, typer.Argument(help="A feed's URL, or any page of the site.")],
+    site: SiteOption = Path("."),
+    name: Annotated[str, typer.Option(help="The source's name (default: the feed's title).")] = "",
+) -> None:
+    """Find the feed at URL (a feed, or a page naming one), check it, and add it."""
+    from newsdesk.console import console
+    from newsdesk.sources.manage import add_source
+
+    try:
+        source, found = add_source(site, url, name)
+    except NewsdeskError as exc:
+        _fail(exc)
+    for feed in found.feeds:
+        console.print(
+            f"found {escape(feed.url)}: {escape(feed.title or 'untitled')}, {feed.items} item(s)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(
+        f"added source {escape(source.name)!r} ({escape(source.url)}) to {site / 'newsdesk.toml'};"
+        f" `newsdesk run --site {site}` polls it",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@sources_app.command("list")
+def sources_list(site: SiteOption = Path(".")) -> None:
+    """Every source, one per line: name, a tab, its URL (and "disabled" when it is)."""
+    from newsdesk.config import load_config
+
+    try:
+        cfg = load_config(site)
+    except NewsdeskError as exc:
+        _fail(exc)
+    for source in cfg.sources:
+        typer.echo(f"{source.name}\t{source.url}" + ("" if source.enabled else "\tdisabled"))
+    if not cfg.sources:
+        typer.echo(f"no sources: add one with `newsdesk sources add URL --site {site}`", err=True)
+
+
+@sources_app.command("remove")
+def sources_remove(
+    name: Annotated[str, typer.Argument(help="The source's name.")], site: SiteOption = Path(".")
+) -> None:
+    """Remove a source from newsdesk.toml (its posts and its state stay)."""
+    from newsdesk.console import console
+    from newsdesk.sources.manage import remove_source
+
+    try:
+        source = remove_source(site, name)
+    except NewsdeskError as exc:
+        _fail(exc)
+    console.print(f"removed source {escape(source.name)!r} ({escape(source.url)})", highlight=False)
+
+
+@sources_app.command("import")
+def sources_import(
+    file: Annotated[Path, typer.Argument(help="An OPML file, as feed readers export them.")],
+    site: SiteOption = Path("."),
+) -> None:
+    """Add every feed of an OPML file that is not a source yet (not fetched: run checks them)."""
+    from newsdesk.console import console
+    from newsdesk.sources.manage import import_opml
+
+    try:
+        added, skipped = import_opml(site, file.read_bytes())
+    except OSError as exc:
+        _fail(NewsdeskError(f"{file}: {exc.strerror}"))
+    except NewsdeskError as exc:
+        _fail(exc)
+    for source in added:
+        console.print(
+            f"added {escape(source.name)!r} ({escape(source.url)})", highlight=False, soft_wrap=True
+        )
+    console.print(
+        f"{len(added)} source(s) added, {skipped} skipped (already sources or not http(s))",
+        highlight=False,
+    )
+
+
+@sources_app.command("export")
+def sources_export(site: SiteOption = Path(".")) -> None:
+    """Print the sources as OPML 2.0, for a feed reader or another site."""
+    from newsdesk.config import load_config
+    from newsdesk.sources.manage import export_opml
+
+    try:
+        cfg = load_config(site)
+    except NewsdeskError as exc:
+        _fail(exc)
+    typer.echo(export_opml(cfg), nl=False)
+
+
 def main() -> None:
     """Console entry point: library errors are one line; a disk or database failure that
     escaped a command says what failed; a bug says so, with its traceback only on request."""

@@ -1,0 +1,330 @@
+"""``newsdesk sources``: find a site's feed from any of its pages, and keep the ``[[sources]]``
+of ``newsdesk.toml`` (add, list, remove, OPML import and export) without disturbing the rest
+of the file: its comments, its order, its other tables stay byte for byte as they were.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from newsdesk.config import Config, FetchConfig, SourceConfig, load_config, parse_config
+from newsdesk.errors import ConfigError, FeedError, FetchError, NewsdeskError
+from newsdesk.fetch.client import Fetcher
+from newsdesk.fetch.guard import Trust
+from newsdesk.layout import CONFIG_FILE
+from newsdesk.publish.files import write_atomic
+from newsdesk.publish.frontmatter import quote
+from newsdesk.sources.feeds import parse_feed
+
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/feed+json",
+    "application/json",
+    "text/xml",
+    "application/xml",
+)
+COMMON_PATHS = (
+    "/feed",
+    "/rss",
+    "/feed.xml",
+    "/rss.xml",
+    "/atom.xml",
+    "/index.xml",
+    "/feed.json",
+    "/rss/index.xml",
+    "/feeds/posts/default",
+)
+MAX_CANDIDATES = 8
+"""Feeds a page may name that are checked; a page naming more is not believed further."""
+_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9,"
+    " text/html;q=0.8, */*;q=0.5"
+)
+_SOURCES_HEADER = re.compile(r"^\s*\[\[\s*sources\s*\]\]\s*(#.*)?$")
+_TABLE_HEADER = re.compile(r"^\s*\[")
+
+
+class SourceError(NewsdeskError):
+    """A source cannot be added, removed or imported; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFeed:
+    """A feed that was fetched and read: its URL, title and how many items it has."""
+
+    url: str
+    title: str
+    items: int
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """What looking at a URL found: the feeds that work, and the candidates that did not."""
+
+    feeds: list[FoundFeed]
+    tried: list[tuple[str, str]]
+    """(candidate URL, why it is not a feed newsdesk can read)."""
+
+
+# -- finding feeds ---------------------------------------------------------------------------
+
+
+def discover_feeds(url: str, cfg: FetchConfig) -> Discovery:
+    """The feeds at ``url``: the URL itself when it is a feed; else, when it is a page, the
+    feeds it names (``<link rel="alternate">``), then the usual feed paths of its site.
+
+    Each is fetched and read. The URL typed by the user may be on any address its
+    ``allow_private`` admits; feeds a page names on other hosts only on public ones.
+    """
+    return asyncio.run(_discover(url, cfg))
+
+
+async def _discover(url: str, cfg: FetchConfig) -> Discovery:
+    trust = Trust.of_feed(url, allow_private=cfg.allow_private)
+    tried: list[tuple[str, str]] = []
+    async with Fetcher(cfg) as fetcher:
+        try:
+            response = await fetcher.get(url, headers={"Accept": _ACCEPT}, trust=trust, retries=1)
+        except FetchError as exc:
+            raise SourceError(f"{url}: {exc}") from None
+        found = _as_feed(response.content, response.url, response.headers.get("content-type", ""))
+        if isinstance(found, FoundFeed):
+            return Discovery([FoundFeed(url, found.title, found.items)], tried)
+        candidates = _named_feeds(response.content, response.url)
+        if not candidates:
+            root = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
+            candidates = [root + path for path in COMMON_PATHS]
+        feeds: list[FoundFeed] = []
+        for candidate in candidates[:MAX_CANDIDATES]:
+            result = await _check(fetcher, candidate, trust)
+            if isinstance(result, FoundFeed):
+                if all(f.url != result.url for f in feeds):
+                    feeds.append(result)
+            else:
+                tried.append((candidate, result))
+        return Discovery(feeds, tried)
+
+
+async def _check(fetcher: Fetcher, url: str, trust: Trust) -> FoundFeed | str:
+    """The feed at ``url``, or why there is none."""
+    try:
+        response = await fetcher.get(url, headers={"Accept": _ACCEPT}, trust=trust, retries=0)
+    except FetchError as exc:
+        return str(exc)
+    found = _as_feed(response.content, response.url, response.headers.get("content-type", ""))
+    return FoundFeed(url, found.title, found.items) if isinstance(found, FoundFeed) else found
+
+
+def _as_feed(content: bytes, url: str, content_type: str) -> FoundFeed | str:
+    try:
+        feed = parse_feed(
+            content, source="", url=url, zone=ZoneInfo("UTC"), content_type=content_type
+        )
+    except FeedError as exc:
+        return str(exc)
+    return FoundFeed(url, feed.title, len(feed.entries))
+
+
+def _named_feeds(content: bytes, base: str) -> list[str]:
+    """The feed URLs a page names in ``<link rel="alternate" type="...">``, in order."""
+    try:
+        document = lxml_html.document_fromstring(content)
+    except (etree.ParserError, ValueError):
+        return []
+    urls: list[str] = []
+    for link in document.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower().split(";")[0].strip()
+        href = (link.get("href") or "").strip()
+        if "alternate" in rel and kind in FEED_TYPES and href:
+            absolute = urljoin(base, href)
+            if urlsplit(absolute).scheme in ("http", "https") and absolute not in urls:
+                urls.append(absolute)
+    return urls
+
+
+# -- newsdesk.toml ----------------------------------------------------------------------------
+
+
+def add_source(site_dir: Path, url: str, name: str = "") -> tuple[SourceConfig, Discovery]:
+    """Find the feed at ``url`` (a feed or any page of its site), check it, and append it to
+    ``newsdesk.toml`` as a ``[[sources]]`` table named ``name`` (default: the feed's title).
+    """
+    cfg = load_config(site_dir)
+    discovery = discover_feeds(url.strip(), cfg.fetch)
+    if not discovery.feeds:
+        tried = "; ".join(f"{u}: {why}" for u, why in discovery.tried[:4])
+        raise SourceError(f"no feed found at {url}" + (f" (tried {tried})" if tried else ""))
+    feed = discovery.feeds[0]
+    if any(s.url == feed.url for s in cfg.sources):
+        raise SourceError(f"{feed.url} is already a source of this site")
+    chosen = name.strip() or _name_for(feed.title, feed.url)
+    if any(s.name == chosen for s in cfg.sources):
+        if name.strip():
+            raise SourceError(f"a source named {chosen!r} exists already: pick another --name")
+        chosen = _unique(chosen, {s.name for s in cfg.sources})
+    source = SourceConfig(name=chosen, url=feed.url)
+    _append(site_dir, [source])
+    return source, discovery
+
+
+def import_opml(site_dir: Path, opml: bytes) -> tuple[list[SourceConfig], int]:
+    """Append every feed of an OPML outline that is not a source yet; returns the sources
+    added and how many outlines were skipped (already sources, or not http(s) feeds)."""
+    cfg = load_config(site_dir)
+    names = {s.name for s in cfg.sources}
+    urls = {s.url for s in cfg.sources}
+    added: list[SourceConfig] = []
+    skipped = 0
+    for title, url in _outlines(opml):
+        if url in urls or urlsplit(url).scheme not in ("http", "https"):
+            skipped += 1
+            continue
+        name = _unique(_name_for(title, url), names)
+        try:
+            source = SourceConfig(name=name, url=url)
+        except ValueError:
+            skipped += 1
+            continue
+        names.add(name)
+        urls.add(url)
+        added.append(source)
+    if added:
+        _append(site_dir, added)
+    return added, skipped
+
+
+def export_opml(cfg: Config) -> str:
+    """The site's sources as an OPML 2.0 document."""
+    root = etree.Element("opml", version="2.0")
+    head = etree.SubElement(root, "head")
+    etree.SubElement(head, "title").text = f"{cfg.site.title}: newsdesk sources"
+    etree.SubElement(head, "dateCreated").text = format_datetime(datetime.now(UTC))
+    body = etree.SubElement(root, "body")
+    for source in cfg.sources:
+        etree.SubElement(
+            body, "outline", type="rss", text=source.name, title=source.name, xmlUrl=source.url
+        )
+    text: str = etree.tostring(root, encoding="unicode", pretty_print=True)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + text
+
+
+def remove_source(site_dir: Path, name: str) -> SourceConfig:
+    """Remove the ``[[sources]]`` table named ``name`` from ``newsdesk.toml`` (its posts and
+    state stay); the rest of the file is kept as it is."""
+    path = Path(site_dir) / CONFIG_FILE
+    cfg = load_config(site_dir)
+    try:
+        source = cfg.source(name)
+    except KeyError:
+        known = ", ".join(repr(s.name) for s in cfg.sources) or "none"
+        raise SourceError(f"no source named {name!r} (sources: {known})") from None
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for start, end in _source_blocks(lines):
+        block = "".join(lines[start:end])
+        try:
+            table = tomllib.loads(block.split("]]", 1)[1])
+        except (tomllib.TOMLDecodeError, IndexError):
+            continue
+        if str(table.get("name", "")).strip() == source.name:
+            text = "".join(lines[:start] + lines[end:])
+            left = [s.name for s in _checked(path, text).sources]
+            if left != [s.name for s in cfg.sources if s.name != source.name]:
+                break  # the lines were not what they seemed (a multi-line string, say)
+            write_atomic(path, text)
+            return source
+    raise SourceError(
+        f"the source {name!r} is not a plain [[sources]] table in {path}: edit the file by hand"
+    )
+
+
+def _source_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """(first line, line after the last) of each ``[[sources]]`` table, with its sub-tables
+    (``[sources.filters]``); a table's trailing blank and comment lines stay with the next."""
+    blocks: list[tuple[int, int]] = []
+    start: int | None = None
+    for n, line in enumerate([*lines, "[end]\n"]):
+        is_source = bool(_SOURCES_HEADER.match(line))
+        sub_table = re.match(r"^\s*\[\s*sources\.", line) is not None
+        if start is not None and _TABLE_HEADER.match(line) and not sub_table:
+            end = n
+            while end > start + 1 and (
+                not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")
+            ):
+                end -= 1
+            blocks.append((start, end))
+            start = None
+        if is_source:
+            start = n
+    return blocks
+
+
+def _append(site_dir: Path, sources: list[SourceConfig]) -> None:
+    path = Path(site_dir) / CONFIG_FILE
+    text = path.read_text(encoding="utf-8")
+    if text and not text.endswith("\n"):
+        text += "\n"
+    for source in sources:
+        text += f"\n[[sources]]\nname = {quote(source.name)}\nurl = {quote(source.url)}\n"
+    _write_checked(path, text)
+
+
+def _checked(path: Path, text: str) -> Config:
+    """``text`` read as ``newsdesk.toml``; ConfigError when it would not be a valid one."""
+    try:
+        return parse_config(tomllib.loads(text), str(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} would not be valid TOML ({exc}): left as it was") from None
+
+
+def _write_checked(path: Path, text: str) -> None:
+    """Write ``text`` as ``newsdesk.toml`` only when it is a valid configuration."""
+    _checked(path, text)
+    write_atomic(path, text)
+
+
+def _outlines(opml: bytes) -> list[tuple[str, str]]:
+    """(title, feed URL) of every outline with an ``xmlUrl``, in document order."""
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    try:
+        root = etree.fromstring(opml, parser)
+    except etree.XMLSyntaxError as exc:
+        raise SourceError(f"not an OPML file: {exc}") from None
+    if root is None or etree.QName(root).localname != "opml":
+        raise SourceError("not an OPML file: its root element is not <opml>")
+    found = []
+    for outline in root.iter("{*}outline"):
+        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        if url:
+            found.append(((outline.get("title") or outline.get("text") or "").strip(), url))
+    return found
+
+
+def _name_for(title: str, url: str) -> str:
+    """A source name from a feed's title (one short line), else from its host."""
+    name = " ".join(title.split())[:80].strip()
+    return name or (urlsplit(url).hostname or "source").removeprefix("www.")
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name} {n}" in taken:
+        n += 1
+    return f"{name} {n}"
