@@ -329,6 +329,23 @@ def test_status_counts_and_last_errors(store: StateStore) -> None:
     assert store.last_errors("s") == [("https://x.test/b", "HTTP 404")]
 
 
+def test_daily_activity_counts_posts_words_and_failures_per_source_and_day(
+    store: StateStore,
+) -> None:
+    a, b, c = _add(store, "https://x.test/a", "https://x.test/b", "https://x.test/c")
+    _publish(store, a, "https://x.test/a", words=300)
+    _publish(store, b, "https://x.test/b", words=500)
+    store.mark_failed(c, "HTTP 404", retry=False, max_attempts=3)
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    since = datetime.now(UTC) - timedelta(days=30)
+    [day] = store.daily_activity(["s"], since)
+    assert (day.source, day.day, day.published, day.failed) == ("s", today, 2, 1)
+    assert sorted(day.words) == [300, 500]
+    assert store.daily_activity(["other"], since) == []
+    assert store.daily_activity(["s"], datetime.now(UTC) + timedelta(days=1)) == []
+    assert store.last_success(["s", "other"]) == {"s": None, "other": None}
+
+
 def test_a_source_whose_text_collapses_is_flagged(store: StateStore) -> None:
     for n in range(30):
         url = f"https://x.test/{n}"

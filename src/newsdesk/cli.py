@@ -513,6 +513,45 @@ def sources_export(site: SiteOption = Path(".")) -> None:
     typer.echo(export_opml(cfg), nl=False)
 
 
+@app.command()
+def report(
+    site: SiteOption = Path("."),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Where to write the page [default: report.html]."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The same data as JSON, on stdout unless --out is given.")
+    ] = False,
+    days: Annotated[int, typer.Option(min=1, max=366, help="Days to look back.")] = 30,
+) -> None:
+    """One self-contained HTML page of every source's health: posts, failures and median
+    words per day, last success, and what needs a look."""
+    import json
+
+    from newsdesk.health import health_report, report_data
+    from newsdesk.health_page import render_report
+    from newsdesk.publish import write_atomic
+
+    try:
+        health = health_report(site, days=days)
+        if as_json and out is None:
+            typer.echo(json.dumps(report_data(health), indent=2, ensure_ascii=False))
+            return
+        out = out or Path("report.html")
+        text = json.dumps(report_data(health), indent=2) if as_json else render_report(health)
+        write_atomic(out, text)
+    except NewsdeskError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(NewsdeskError(f"{out}: cannot write: {exc.strerror}"))
+    s = health.summary
+    typer.echo(
+        f"wrote {out}: {s['sources']} source(s), {s['failing']} failing, {s['stopped']} stopped,"
+        f" {s['shrinking']} with shrinking texts"
+    )
+
+
 def main() -> None:
     """Console entry point: library errors are one line; a disk or database failure that
     escaped a command says what failed; a bug says so, with its traceback only on request."""

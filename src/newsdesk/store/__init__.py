@@ -13,6 +13,7 @@ from newsdesk.store.lock import site_lock
 from newsdesk.store.protocol import StateStore
 from newsdesk.store.records import (
     Conflict,
+    DayActivity,
     ItemRecord,
     ItemStatus,
     OutboxEntry,
@@ -78,6 +79,7 @@ __all__ = [
     "READY",
     "SKIPPED",
     "Conflict",
+    "DayActivity",
     "ItemRecord",
     "ItemStatus",
     "OutboxEntry",

@@ -17,6 +17,7 @@ from typing import Any, Protocol, Self
 from newsdesk.models import FeedEntry
 from newsdesk.store.records import (
     Conflict,
+    DayActivity,
     ItemRecord,
     ItemStatus,
     OutboxEntry,
@@ -170,6 +171,13 @@ class StateStore(Protocol):
     ) -> dict[str, tuple[int, int]]:
         """Sources whose recent posts are much shorter than before (a site rule that broke):
         name -> (median words before, median words now)."""
+
+    def daily_activity(self, names: list[str], since: datetime) -> list[DayActivity]:
+        """Per source of ``names`` and UTC day from ``since`` on: posts published (with their
+        words) and items given up; days with neither are left out. Sorted by source, day."""
+
+    def last_success(self, names: list[str]) -> dict[str, str | None]:
+        """When each source's feed was last read without an error (ISO 8601, or None)."""
 
     # -- the queue --------------------------------------------------------------------------
 

@@ -111,6 +111,18 @@ class SourceStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class DayActivity:
+    """One source's day (UTC, ``YYYY-MM-DD``): posts published, items given up, and the
+    length in words of each post published that day."""
+
+    source: str
+    day: str
+    published: int = 0
+    failed: int = 0
+    words: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Publication:
     """What publishing an item records, in one transaction with the reservation."""
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from newsdesk.store.records import ItemStatus, SourceStatus
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from newsdesk.store.records import DayActivity, ItemStatus, SourceStatus
 from newsdesk.store.sql.base import Connected
 
 NEW, PUBLISHED = ItemStatus.NEW.value, ItemStatus.PUBLISHED.value
@@ -49,6 +52,38 @@ class ReportsSQL(Connected):
                 )
             )
         return out
+
+    def daily_activity(self, names: list[str], since: datetime) -> list[DayActivity]:
+        """Posts and failures per source and UTC day since ``since`` (see the protocol)."""
+        start = since.astimezone(UTC).isoformat()
+        wanted = set(names)
+        days: dict[tuple[str, str], DayActivity] = {}
+        for source, day, words in self._db.execute(
+            "SELECT source, SUBSTR(published_at, 1, 10), words FROM items"
+            " WHERE status = ? AND published_at >= ?",
+            (PUBLISHED, start),
+        ):
+            if source in wanted:
+                now = days.get((source, day)) or DayActivity(source, day)
+                days[(source, day)] = replace(
+                    now,
+                    published=now.published + 1,
+                    words=now.words + ((words,) if words is not None else ()),
+                )
+        for source, day, count in self._db.execute(
+            "SELECT source, SUBSTR(updated_at, 1, 10), COUNT(*) FROM items"
+            " WHERE status = ? AND updated_at >= ? GROUP BY source, SUBSTR(updated_at, 1, 10)",
+            (FAILED, start),
+        ):
+            if source in wanted:
+                now = days.get((source, day)) or DayActivity(source, day)
+                days[(source, day)] = replace(now, failed=now.failed + count)
+        return [days[key] for key in sorted(days)]
+
+    def last_success(self, names: list[str]) -> dict[str, str | None]:
+        """When each source's feed was last read without an error."""
+        found = dict(self._db.execute("SELECT name, last_ok_at FROM sources").fetchall())
+        return {name: found.get(name) for name in names}
 
     def last_errors(self, source: str, limit: int = 5) -> list[tuple[str, str]]:
         """The most recent failed items of a source as (url, reason)."""
