@@ -125,3 +125,10 @@ def test_a_time_zone_too_long_for_a_file_name_is_a_config_error(tmp_path: Path) 
     (tmp_path / "newsdesk.toml").write_text(f'[site]\ntimezone = "{"9" * 400}"\n')
     with pytest.raises(ConfigError, match=r"site.timezone: unknown time zone '9{60}\.\.\.'"):
         load_config(tmp_path)
+
+
+@pytest.mark.parametrize("value", ["9108", "localhost:", ":9108", "127.0.0.1:99999", "x:y"])
+def test_watch_metrics_needs_host_and_port(tmp_path: Path, value: str) -> None:
+    (tmp_path / "newsdesk.toml").write_text(f'[watch]\nmetrics = "{value}"\n')
+    with pytest.raises(ConfigError, match=r"watch.metrics: expected HOST:PORT"):
+        load_config(tmp_path)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -106,3 +108,62 @@ def test_the_schedule_lives_in_the_store_so_a_restart_does_not_poll_again(
     assert stats.cycles == 1
     assert server.hits("/other.rss") == 1  # never polled: due at once
     assert server.hits("/fresh.rss") == 1  # polled a moment ago: due in an hour
+
+
+def _scrape(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - 127.0.0.1
+            return str(response.read().decode())
+    except OSError:
+        return ""  # not listening yet
+
+
+def _sample(metrics: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus's text format (0 when absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in metrics.splitlines():
+        if line.startswith(f"{name}{{{wanted}}} ") or (not labels and line.startswith(name + " ")):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_watch_serves_prometheus_metrics(tmp_path: Path, server: LocalServer) -> None:
+    items = [
+        {
+            "title": "First story",
+            "date": "2026-11-20 10:00:00",
+            "link": server.add("/a", investing_current_page("First story", [("p", TEXT)])),
+        }
+    ]
+    feed = server.add("/feed.rss", investing_feed(items), Content_Type="application/rss+xml")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    site = write_site(
+        tmp_path / "site",
+        [{"name": "wire", "url": feed}],
+        watch={"interval": "0.5s", "debounce": 0, "jitter": 0, "metrics": f"127.0.0.1:{port}"},
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "watch", "--site", str(site)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        _wait_for(
+            lambda: _sample(_scrape(url), "newsdesk_builds_total", outcome="ok") >= 1, 60, "a build"
+        )
+        metrics = _scrape(url)
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert _sample(metrics, "newsdesk_items_total", source="wire", outcome="published") == 1
+    assert _sample(metrics, "newsdesk_polls_total", source="wire", outcome="ok") >= 1
+    assert _sample(metrics, "newsdesk_fetch_seconds_count", host="127.0.0.1") >= 2
+    assert _sample(metrics, "newsdesk_build_seconds_count") >= 1
+    assert "newsdesk_sources_due" in metrics
+    assert _sample(metrics, "newsdesk_cycles_total") >= 1

@@ -200,8 +200,14 @@ def watch(site: SiteOption = Path("."), verbose: Verbose = 0) -> None:
     from newsdesk.watch import watch as watch_site
 
     setup_logging(max(verbose, 1))
+    metrics = None
     try:
         cfg = load_config(site)
+        if cfg.watch.metrics:
+            from newsdesk.metrics import WatchMetrics
+
+            metrics = WatchMetrics()
+            metrics.serve(cfg.watch.metrics)
     except NewsdeskError as exc:
         _fail(exc)
     stop = threading.Event()
@@ -209,7 +215,9 @@ def watch(site: SiteOption = Path("."), verbose: Verbose = 0) -> None:
     err_console.print(
         f"watching {len(cfg.sources)} source(s) of {site}; Ctrl-C or SIGTERM stops", highlight=False
     )
-    stats = watch_site(site, cfg, stop=stop)
+    if metrics is not None:
+        err_console.print(f"metrics: http://{cfg.watch.metrics}/metrics", highlight=False)
+    stats = watch_site(site, cfg, stop=stop, metrics=metrics)
     err_console.print(
         f"stopped after {stats.cycles} cycle(s): {stats.published} post(s), "
         f"{stats.builds} build(s)",

@@ -110,7 +110,7 @@ async def _run(
         claim_publishing(site, store, take_over=options.take_over)
     recover(live or site, store)
     write_staged(site, store)  # what workers finished, when this site had a queue
-    async with Fetcher(cfg.fetch) as fetcher:
+    async with Fetcher(cfg.fetch, observe=options.on_fetch) as fetcher:
         robots = Robots(fetcher, *_robots_cache(store))
         ctx = RunContext(
             site, cfg, store, fetcher, robots, report, progress, options, SiteFolder(site, store)

@@ -76,6 +76,8 @@ class RunOptions:
     dry_run: bool = False
     """Decide everything, write nothing: state and posts go to a throwaway copy, and no
     translation is paid for."""
+    on_fetch: Callable[[str, float], None] | None = None
+    """Told the host and the seconds of every HTTP request the run makes (metrics)."""
 
 
 def lease_owner() -> str:

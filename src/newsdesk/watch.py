@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from newsdesk.config import Config, SourceConfig, load_config
 from newsdesk.errors import NewsdeskError, storage_error
@@ -31,6 +32,9 @@ from newsdesk.report import RunReport
 from newsdesk.schedule import utcnow
 from newsdesk.site import BuildResult, build_site
 from newsdesk.store import SourceState, StateStore, open_store
+
+if TYPE_CHECKING:
+    from newsdesk.metrics import WatchMetrics
 
 log = logging.getLogger("newsdesk")
 
@@ -77,6 +81,7 @@ def watch(
     stop: threading.Event | None = None,
     on_cycle: Callable[[RunReport], None] | None = None,
     on_build: Callable[[BuildResult], None] | None = None,
+    metrics: WatchMetrics | None = None,
 ) -> WatchStats:
     """Run until ``stop`` is set (the CLI sets it on SIGINT/SIGTERM).
 
@@ -86,12 +91,13 @@ def watch(
         stop: set it to end the loop; the current cycle finishes its in-flight items.
         on_cycle: called with each cycle's report.
         on_build: called with each build's result.
+        metrics: counts polls, items, requests and builds (``[watch] metrics``).
     """
     site_dir = Path(site_dir)
     cfg = cfg or load_config(site_dir)
     stop = stop or threading.Event()
     with open_store(Site(site_dir, cfg.posts.section), cfg.state.url) as store:
-        return _loop(site_dir, cfg, store, stop, on_cycle, on_build)
+        return _loop(site_dir, cfg, store, stop, on_cycle, on_build, metrics)
 
 
 def _loop(
@@ -101,8 +107,10 @@ def _loop(
     stop: threading.Event,
     on_cycle: Callable[[RunReport], None] | None,
     on_build: Callable[[BuildResult], None] | None,
+    metrics: WatchMetrics | None = None,
 ) -> WatchStats:
     stats = WatchStats()
+    on_fetch = metrics.fetched if metrics else None
     sources = [s for s in cfg.sources if s.enabled]
     last_publish: float | None = None
     while not stop.is_set():
@@ -115,10 +123,13 @@ def _loop(
             stop.wait(timeout=min(cfg.watch.interval, 60.0))
             continue
         due = frozenset(name for name, wait in waits.items() if wait <= 0)
+        if metrics:
+            metrics.sources_due.set(len(due))
         if due:
             report: RunReport | None
             try:
-                report = run(site_dir, cfg, options=RunOptions(only=due, stop=stop))
+                options = RunOptions(only=due, stop=stop, on_fetch=on_fetch)
+                report = run(site_dir, cfg, options=options)
             except NewsdeskError as exc:  # disk full, damaged state: said, tried again later
                 log.error("cycle failed: %s", exc)
                 report = None
@@ -132,6 +143,8 @@ def _loop(
                 stop.wait(timeout=min(cfg.watch.interval, 60.0))
                 continue
             stats.cycles += 1
+            if metrics:
+                metrics.count(report)
             stats.published += report.published
             if report.published:
                 last_publish = time.monotonic()
@@ -150,12 +163,15 @@ def _loop(
             and now - last_publish >= cfg.watch.debounce
         ):
             last_publish = None
+            started = time.monotonic()
             try:
                 result = build_site(site_dir, cfg)
             except Exception as exc:  # noqa: BLE001 - the posts are safe; the next publish rebuilds
                 log.error("site build failed: %s", exc, exc_info=exc)
                 continue
             stats.builds += 1
+            if metrics:
+                metrics.built(result, time.monotonic() - started)
             if result.returncode:
                 log.error("site build failed: %s", result.output)
             if on_build:

@@ -168,6 +168,19 @@ class WatchConfig(Model):
     """After something new is published, wait this long for more before rebuilding the site."""
     build: bool = True
     """Rebuild the site (Hugo and search) when something new was published."""
+    metrics: str = ""
+    """Serve Prometheus metrics at ``http://HOST:PORT/metrics`` (e.g. "127.0.0.1:9108");
+    empty: none."""
+
+    @field_validator("metrics")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        if not value:
+            return value
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected HOST:PORT like '127.0.0.1:9108', got {value!r}")
+        return value
 
 
 class FilterRules(Model):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -79,10 +80,13 @@ class Fetcher:
         *,
         resolver: Resolver = resolve,
         gates: GateFactory | None = None,
+        observe: Callable[[str, float], None] | None = None,
     ):
         """A client for ``cfg``; ``resolver`` looks host names up (tests replace it);
-        ``gates`` makes each host's politeness gate (default: this process's own)."""
+        ``gates`` makes each host's politeness gate (default: this process's own);
+        ``observe`` is told the host and the seconds of every try of every request."""
         self.cfg = cfg
+        self._observe = observe
         limits = httpx.Limits(max_connections=cfg.concurrency)
         self._proxies = EnvironmentProxies()
         # Origins of the user's own feeds: an intranet address is fine, a public name that
@@ -184,6 +188,15 @@ class Fetcher:
         )
 
     async def _attempt(self, request: _Outgoing, trust: Trust) -> Response:
+        if self._observe is None:
+            return await self._try(request, trust)
+        started = time.monotonic()
+        try:
+            return await self._try(request, trust)
+        finally:
+            self._observe(urlsplit(request.url).hostname or "", time.monotonic() - started)
+
+    async def _try(self, request: _Outgoing, trust: Trust) -> Response:
         seconds = self.cfg.timeout if request.timeout is None else request.timeout
         try:
             async with asyncio.timeout(seconds):
