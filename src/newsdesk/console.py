@@ -140,9 +140,7 @@ def compact(
     else each name on a line of its own and under it its other cells as "header value" (a
     count of 0 left out past the first ``always`` cells)."""
     # A column past the first ``always`` that is 0 for every source says nothing: left out.
-    keep = [
-        n for n in range(len(headers)) if n <= always or any(row[n] != "0" for row in rows)
-    ]
+    keep = [n for n in range(len(headers)) if n <= always or any(row[n] != "0" for row in rows)]
     table = Table(title=title, title_justify="left", box=box.SIMPLE)
     for n in keep:
         table.add_column(headers[n], justify="left" if n == 0 else "right", no_wrap=True)
