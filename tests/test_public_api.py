@@ -44,6 +44,7 @@ def test_the_store_exports_its_protocol_records_and_default_backend() -> None:
         "READY",
         "SKIPPED",
         "Conflict",
+        "DayActivity",
         "ItemRecord",
         "ItemStatus",
         "PendingItem",
