@@ -180,7 +180,7 @@ def test_a_site_without_sources_says_how_to_add_one(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("flags", "says"),
-    [(["--no-wait"], "pass --wait SECONDS"), (["--wait", "0.3"], "still working after 0.3 s")],
+    [(["--no-wait"], "can wait for it: --wait SECONDS"), (["--wait", "0.3"], "after 0.3 s")],
 )
 def test_the_lock_message_matches_the_flags_used(
     tmp_path: Path, server: LocalServer, flags: list[str], says: str

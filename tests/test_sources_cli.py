@@ -196,3 +196,79 @@ def test_any_title_in_an_opml_becomes_a_name_that_reads_back(title: str) -> None
         assert (name, url) == (added[0].name, "https://feed.example/rss")
         assert name == (" ".join(title.split())[:80].strip() or "feed.example")
         assert (site / "newsdesk.toml").read_text().startswith(CONFIG)
+
+
+def test_names_that_look_like_markup_are_printed_and_kept_as_written(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    site = _site(tmp_path)
+    feed = server.add("/m.rss", RSS.format(title="News [/x] [bold]now[/bold]"))
+    done = cli("sources", "add", feed, "--site", str(site))
+    assert done.returncode == 0, done.stderr
+    assert "News [/x] [bold]now[/bold]" in done.stdout
+    opml = tmp_path / "m.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline text="Tech [/r/tech]" xmlUrl="https://t.example/"/>'
+        "</body></opml>"
+    )
+    done = cli("sources", "import", str(opml), "--site", str(site))
+    assert done.returncode == 0, done.stderr
+    assert [n for n, _ in _sources(site)[2:]] == ["News [/x] [bold]now[/bold]", "Tech [/r/tech]"]
+
+
+def test_a_bad_name_is_refused_before_any_request(tmp_path: Path, server: LocalServer) -> None:
+    site = _site(tmp_path)
+    feed = server.add("/n.rss", RSS.format(title="N"))
+    done = cli("sources", "add", feed, "--site", str(site), "--name", "x" * 101)
+    assert done.returncode == 1
+    assert "not a source newsdesk can keep" in done.stderr
+    assert server.hits("/n.rss") == 0
+    assert (site / "newsdesk.toml").read_text() == CONFIG
+
+
+def test_windows_line_endings_are_kept(tmp_path: Path, server: LocalServer) -> None:
+    site = _site(tmp_path)
+    crlf = CONFIG.replace("\n", "\r\n").encode()
+    (site / "newsdesk.toml").write_bytes(crlf)
+    feed = server.add("/c.rss", RSS.format(title="Crlf"))
+    assert cli("sources", "add", feed, "--site", str(site)).returncode == 0
+    assert cli("sources", "remove", "first", "--site", str(site)).returncode == 0
+    data = (site / "newsdesk.toml").read_bytes()
+    assert b"\n" not in data.replace(b"\r\n", b"")  # every line still ends in CRLF
+    assert _sources(site) == [("second", "https://second.example/feed.rss"), ("Crlf", feed)]
+
+
+def test_a_sub_table_spelled_oddly_is_never_moved_to_another_source(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    third = '[[sources]]\nname = "third"\nurl = "https://t.example/"\n'
+    odd = CONFIG + "\n" + third + '\n[sources . filters]\ninclude = ["tin"]\n'
+    (site / "newsdesk.toml").write_text(odd)
+    done = cli("sources", "remove", "third", "--site", str(site))
+    assert done.returncode == 1
+    assert "edit the file by hand" in done.stderr
+    assert (site / "newsdesk.toml").read_text() == odd
+
+
+def test_the_usual_paths_are_tried_when_the_named_feeds_fail(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    site = _site(tmp_path)
+    server.add("/feed", RSS.format(title="Real Feed"))
+    page = server.add(
+        "/post.html",
+        '<html><head><link rel="alternate" type="application/json" href="/wp-json/x">'
+        "</head><body>x</body></html>",
+    )
+    done = cli("sources", "add", page, "--site", str(site))
+    assert done.returncode == 0, done.stderr
+    assert _sources(site)[-1] == ("Real Feed", server.url("/feed"))
+
+
+def test_export_drops_what_xml_cannot_hold(tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    text = CONFIG.replace('name = "second"', 'name = "sec\\u001bond"')
+    (site / "newsdesk.toml").write_text(text)
+    done = cli("sources", "export", "--site", str(site))
+    assert done.returncode == 0, done.stderr
+    names = [o.get("text") for o in etree.fromstring(done.stdout.encode()).iter("outline")]
+    assert names == ["first", "second"]

@@ -300,6 +300,24 @@ def test_poll_failures_count_and_schedule_in_one_step(backend: Opener) -> None:
     assert first.source_state("s").consecutive_failures == 0
 
 
+def test_a_source_whose_url_changed_counts_its_failures_afresh(store: StateStore) -> None:
+    def later(failures: int) -> datetime:
+        return datetime(2030, 1, 1, tzinfo=UTC) + timedelta(minutes=failures)
+
+    for _ in range(3):
+        store.record_poll_failure(
+            "s", "https://x.test/typo", status=404, error="x", next_poll=later
+        )
+    assert store.source_state("s").consecutive_failures == 3
+    failures = store.record_poll_failure(
+        "s", "https://x.test/fixed", status=500, error="y", next_poll=later
+    )
+    assert failures == 1
+    state = store.source_state("s")
+    assert (state.url, state.consecutive_failures) == ("https://x.test/fixed", 1)
+    assert state.for_url("https://x.test/fixed") == state
+
+
 def test_unknown_sources_have_an_empty_state(store: StateStore) -> None:
     assert store.source_state("nobody").etag is None
     [status] = store.source_status(["nobody"])

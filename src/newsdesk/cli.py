@@ -120,7 +120,7 @@ def _run_once(
     if report.published and not options.dry_run and options.fetch_articles:
         from newsdesk.console import console
 
-        console.print(f"next: `newsdesk build --site {site}` builds the site", highlight=False)
+        console.print(f"next: `newsdesk build --site {site}` builds the site", markup=False)
 
 
 Wait = Annotated[
@@ -213,7 +213,7 @@ def watch(site: SiteOption = Path("."), verbose: Verbose = 0) -> None:
     stop = threading.Event()
     stop_on_signals(stop)
     err_console.print(
-        f"watching {len(cfg.sources)} source(s) of {site}; Ctrl-C or SIGTERM stops", highlight=False
+        f"watching {len(cfg.sources)} source(s) of {site}; Ctrl-C or SIGTERM stops", markup=False
     )
     if metrics is not None:
         err_console.print(f"metrics: http://{cfg.watch.metrics}/metrics", highlight=False)
@@ -441,13 +441,15 @@ def sources_add(
         _fail(exc)
     for feed in found.feeds:
         console.print(
-            f"found {escape(feed.url)}: {escape(feed.title or 'untitled')}, {feed.items} item(s)",
+            f"found {feed.url}: {feed.title or 'untitled'}, {feed.items} item(s)",
+            markup=False,
             highlight=False,
             soft_wrap=True,
         )
     console.print(
-        f"added source {escape(source.name)!r} ({escape(source.url)}) to {site / 'newsdesk.toml'};"
+        f"added source {source.name!r} ({source.url}) to {site / 'newsdesk.toml'};"
         f" `newsdesk run --site {site}` polls it",
+        markup=False,
         highlight=False,
         soft_wrap=True,
     )
@@ -480,7 +482,7 @@ def sources_remove(
         source = remove_source(site, name)
     except NewsdeskError as exc:
         _fail(exc)
-    console.print(f"removed source {escape(source.name)!r} ({escape(source.url)})", highlight=False)
+    console.print(f"removed source {source.name!r} ({source.url})", markup=False, highlight=False)
 
 
 @sources_app.command("import")
@@ -500,7 +502,7 @@ def sources_import(
         _fail(exc)
     for source in added:
         console.print(
-            f"added {escape(source.name)!r} ({escape(source.url)})", highlight=False, soft_wrap=True
+            f"added {source.name!r} ({source.url})", markup=False, highlight=False, soft_wrap=True
         )
     console.print(
         f"{len(added)} source(s) added, {skipped} skipped (already sources or not http(s))",

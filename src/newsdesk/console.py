@@ -249,14 +249,16 @@ def print_run(report: RunReport, site: Site, options: RunOptions, *, wide: bool 
     """The end of ``run``/``poll``: the table, then what was written and what failed."""
     if _compact(wide):
         console.print(compact_run(report))
-    else:
+    elif wide:
         _print_wide(run_table(report))
+    else:
+        console.print(run_table(report))  # a wide terminal: the table fits it
     if options.dry_run:
         console.print(decisions_table(report))
         console.print("dry run: nothing was written", highlight=False)
         return
     if options.fetch_articles:
-        console.print(f"{report.published} post(s) written to {site.posts}", highlight=False)
+        console.print(f"{report.published} post(s) written to {site.posts}", markup=False)
     for s in report.sources.values():
         if s.error and _compact(wide):
             console.print(
@@ -306,9 +308,9 @@ def print_demo(result: DemoResult, site: Path) -> None:
     # The site's links are site-absolute ("/posts/..."): it is read through a web server,
     # not opened as a file.
     console.print(
-        f"\n[bold green]Demo site built:[/bold green] {result.build.public}\n"
-        f"Posts: {site / 'content'}\n"
-        f"See it: newsdesk serve --site {site}   then open http://127.0.0.1:1313/",
+        f"\n[bold green]Demo site built:[/bold green] {escape(str(result.build.public))}\n"
+        f"Posts: {escape(str(site / 'content'))}\n"
+        f"See it: newsdesk serve --site {escape(str(site))}   then open http://127.0.0.1:1313/",
         highlight=False,
     )
 
@@ -337,8 +339,10 @@ def print_status(state: SiteStatus, *, wide: bool = False) -> None:
     compact = _compact(wide)
     if compact:
         console.print(compact_status(state.sources))
-    else:
+    elif wide:
         _print_wide(status_table(state.sources))
+    else:
+        console.print(status_table(state.sources))  # a wide terminal: the table fits it
     moment = datetime.now(UTC).isoformat()
     for r in state.sources:
         if compact and r.last_error:

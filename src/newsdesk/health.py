@@ -11,6 +11,7 @@ from pathlib import Path
 
 from newsdesk.config import Config, load_config
 from newsdesk.layout import Site
+from newsdesk.status import as_configured
 from newsdesk.store import DayActivity, open_store
 
 STOPPED_AFTER_DAYS = 3
@@ -56,7 +57,10 @@ def health_report(site_dir: Path, cfg: Config | None = None, *, days: int = 30) 
     dates = [(first + timedelta(days=n)).strftime("%Y-%m-%d") for n in range(days)]
     names = [s.name for s in cfg.sources]
     with open_store(Site(Path(site_dir), cfg.posts.section), cfg.state.url) as store:
-        status = {row.name: row for row in store.source_status(names)}
+        urls = {s.name: s.url for s in cfg.sources}
+        status = {
+            row.name: as_configured(row, urls[row.name]) for row in store.source_status(names)
+        }
         activity = store.daily_activity(names, first)
         success = store.last_success(names)
         shrinking = store.shrinking_sources(names)

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from newsdesk.report import RunReport
     from newsdesk.site import BuildResult
 
-ITEM_OUTCOMES = ("published", "from_feed", "skipped", "failed", "retry")
+MAX_HOSTS = 200
+"""Hosts that get a series of their own in ``newsdesk_fetch_seconds``; article hosts come from
+third-party feeds, so the rest share the label ``other`` (a daemon's memory stays bounded)."""
 
 
 class WatchMetrics:
@@ -22,6 +24,7 @@ class WatchMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._hosts: set[str] = set()
         self.polls = Counter(
             "newsdesk_polls",
             "Feed polls by source and outcome: ok, not_modified, error, paused.",
@@ -98,9 +101,14 @@ class WatchMetrics:
 
     def fetched(self, host: str, seconds: float) -> None:
         """One HTTP request (one try) took ``seconds``."""
+        if host not in self._hosts:
+            if len(self._hosts) >= MAX_HOSTS:
+                host = "other"
+            else:
+                self._hosts.add(host)
         self.fetch_seconds.labels(host).observe(seconds)
 
-    def built(self, result: BuildResult, seconds: float) -> None:
-        """One site build ended."""
-        self.builds.labels("failed" if result.returncode else "ok").inc()
+    def built(self, result: BuildResult | None, seconds: float) -> None:
+        """One site build ended (None: it raised)."""
+        self.builds.labels("failed" if result is None or result.returncode else "ok").inc()
         self.build_seconds.observe(seconds)

@@ -48,7 +48,7 @@ def site_status(site_dir: Path, cfg: Config | None = None, *, errors: int = 3) -
     urls = {s.name: s.url for s in cfg.sources}
     with open_store(Site(Path(site_dir), cfg.posts.section), cfg.state.url) as store:
         return SiteStatus(
-            sources=[_as_configured(row, urls[row.name]) for row in store.source_status(names)],
+            sources=[as_configured(row, urls[row.name]) for row in store.source_status(names)],
             failures={name: store.last_errors(name, errors) for name in names},
             shrinking=store.shrinking_sources(names),
             fleet=_fleet(cfg, store) if cfg.queue.url else None,
@@ -76,7 +76,7 @@ def status_records(state: SiteStatus) -> list[dict[str, object]]:
     return records
 
 
-def _as_configured(row: SourceStatus, url: str) -> SourceStatus:
+def as_configured(row: SourceStatus, url: str) -> SourceStatus:
     """A source whose URL changed since its last poll starts fresh on the next one (see
     ``SourceState.for_url``): its old pause and failures are not shown as its own."""
     if not row.url or row.url == url:

@@ -138,6 +138,8 @@ def _loop(
                 report = None
             if report is None:  # the sources stay due: try again after a pause
                 stats.cycles += 1
+                if metrics:
+                    metrics.count(RunReport())
                 if on_cycle:
                     on_cycle(RunReport())
                 stop.wait(timeout=min(cfg.watch.interval, 60.0))
@@ -168,6 +170,8 @@ def _loop(
                 result = build_site(site_dir, cfg)
             except Exception as exc:  # noqa: BLE001 - the posts are safe; the next publish rebuilds
                 log.error("site build failed: %s", exc, exc_info=exc)
+                if metrics:
+                    metrics.built(None, time.monotonic() - started)
                 continue
             stats.builds += 1
             if metrics:

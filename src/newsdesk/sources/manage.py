@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 from lxml import html as lxml_html
+from pydantic import ValidationError
 
 from newsdesk.config import Config, FetchConfig, SourceConfig, load_config, parse_config
 from newsdesk.errors import ConfigError, FeedError, FetchError, NewsdeskError
@@ -26,6 +27,7 @@ from newsdesk.layout import CONFIG_FILE
 from newsdesk.publish.files import write_atomic
 from newsdesk.publish.frontmatter import quote
 from newsdesk.sources.feeds import parse_feed
+from newsdesk.xmltext import xml_safe
 
 FEED_TYPES = (
     "application/rss+xml",
@@ -103,18 +105,22 @@ async def _discover(url: str, cfg: FetchConfig) -> Discovery:
         found = _as_feed(response.content, response.url, response.headers.get("content-type", ""))
         if isinstance(found, FoundFeed):
             return Discovery([FoundFeed(url, found.title, found.items)], tried)
-        candidates = _named_feeds(response.content, response.url)
-        if not candidates:
-            root = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
-            candidates = [root + path for path in COMMON_PATHS]
+        root = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
         feeds: list[FoundFeed] = []
-        for candidate in candidates[:MAX_CANDIDATES]:
-            result = await _check(fetcher, candidate, trust)
-            if isinstance(result, FoundFeed):
-                if all(f.url != result.url for f in feeds):
-                    feeds.append(result)
-            else:
-                tried.append((candidate, result))
+        # The feeds the page names; when none of them can be read, the usual paths.
+        for candidates in (
+            _named_feeds(response.content, response.url)[:MAX_CANDIDATES],
+            [root + path for path in COMMON_PATHS],
+        ):
+            for candidate in candidates:
+                result = await _check(fetcher, candidate, trust)
+                if isinstance(result, FoundFeed):
+                    if all(f.url != result.url for f in feeds):
+                        feeds.append(result)
+                else:
+                    tried.append((candidate, result))
+            if feeds:
+                break
         return Discovery(feeds, tried)
 
 
@@ -164,6 +170,8 @@ def add_source(site_dir: Path, url: str, name: str = "") -> tuple[SourceConfig, 
     ``newsdesk.toml`` as a ``[[sources]]`` table named ``name`` (default: the feed's title).
     """
     cfg = load_config(site_dir)
+    if name.strip():
+        _source(name, "https://example.invalid/")  # a bad --name is said before any request
     discovery = discover_feeds(url.strip(), cfg.fetch)
     if not discovery.feeds:
         tried = "; ".join(f"{u}: {why}" for u, why in discovery.tried[:4])
@@ -176,7 +184,7 @@ def add_source(site_dir: Path, url: str, name: str = "") -> tuple[SourceConfig, 
         if name.strip():
             raise SourceError(f"a source named {chosen!r} exists already: pick another --name")
         chosen = _unique(chosen, {s.name for s in cfg.sources})
-    source = SourceConfig(name=chosen, url=feed.url)
+    source = _source(chosen, feed.url)
     _append(site_dir, [source])
     return source, discovery
 
@@ -211,13 +219,12 @@ def export_opml(cfg: Config) -> str:
     """The site's sources as an OPML 2.0 document."""
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
-    etree.SubElement(head, "title").text = f"{cfg.site.title}: newsdesk sources"
+    etree.SubElement(head, "title").text = xml_safe(f"{cfg.site.title}: newsdesk sources")
     etree.SubElement(head, "dateCreated").text = format_datetime(datetime.now(UTC))
     body = etree.SubElement(root, "body")
     for source in cfg.sources:
-        etree.SubElement(
-            body, "outline", type="rss", text=source.name, title=source.name, xmlUrl=source.url
-        )
+        name = xml_safe(source.name)
+        etree.SubElement(body, "outline", type="rss", text=name, title=name, xmlUrl=source.url)
     text: str = etree.tostring(root, encoding="unicode", pretty_print=True)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + text
 
@@ -232,7 +239,7 @@ def remove_source(site_dir: Path, name: str) -> SourceConfig:
     except KeyError:
         known = ", ".join(repr(s.name) for s in cfg.sources) or "none"
         raise SourceError(f"no source named {name!r} (sources: {known})") from None
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = _read(path).splitlines(keepends=True)
     for start, end in _source_blocks(lines):
         block = "".join(lines[start:end])
         try:
@@ -241,9 +248,9 @@ def remove_source(site_dir: Path, name: str) -> SourceConfig:
             continue
         if str(table.get("name", "")).strip() == source.name:
             text = "".join(lines[:start] + lines[end:])
-            left = [s.name for s in _checked(path, text).sources]
-            if left != [s.name for s in cfg.sources if s.name != source.name]:
-                break  # the lines were not what they seemed (a multi-line string, say)
+            left = [s.model_dump() for s in _checked(path, text).sources]
+            if left != [s.model_dump() for s in cfg.sources if s.name != source.name]:
+                break  # the lines were not what they seemed (a sub-table, a multi-line string)
             write_atomic(path, text)
             return source
     raise SourceError(
@@ -274,12 +281,22 @@ def _source_blocks(lines: list[str]) -> list[tuple[int, int]]:
 
 def _append(site_dir: Path, sources: list[SourceConfig]) -> None:
     path = Path(site_dir) / CONFIG_FILE
-    text = path.read_text(encoding="utf-8")
+    text = _read(path)
+    eol = "\r\n" if "\r\n" in text else "\n"  # the file's own line ending
     if text and not text.endswith("\n"):
-        text += "\n"
+        text += eol
     for source in sources:
-        text += f"\n[[sources]]\nname = {quote(source.name)}\nurl = {quote(source.url)}\n"
+        lines = ["", "[[sources]]", f"name = {quote(source.name)}", f"url = {quote(source.url)}"]
+        text += eol.join(lines) + eol
     _write_checked(path, text)
+
+
+def _read(path: Path) -> str:
+    """``newsdesk.toml`` as it is, line endings included."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} cannot be read: {exc}") from None
 
 
 def _checked(path: Path, text: str) -> Config:
@@ -313,6 +330,18 @@ def _outlines(opml: bytes) -> list[tuple[str, str]]:
         if url:
             found.append(((outline.get("title") or outline.get("text") or "").strip(), url))
     return found
+
+
+def _source(name: str, url: str) -> SourceConfig:
+    """A ``[[sources]]`` entry; SourceError naming what is wrong with ``name`` or ``url``."""
+    try:
+        return SourceConfig(name=name, url=url)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise SourceError(f"not a source newsdesk can keep: {problems}") from None
 
 
 def _name_for(title: str, url: str) -> str:

@@ -39,7 +39,7 @@ def site_lock(state_dir: Path, *, wait: float | None = None, name: str = "lock")
                         f"it is still working after {wait:g} s; try again later or pass a"
                         " longer --wait (no --wait: until it ends)"
                         if wait
-                        else "try again later, or pass --wait SECONDS to wait for it"
+                        else "try again later (run and poll can wait for it: --wait SECONDS)"
                     )
                     raise SiteLockedError(
                         f"another newsdesk run is working on this site ({state_dir.parent}): "

@@ -83,7 +83,8 @@ class SourcesSQL(Connected):
         next_poll: Callable[[int], datetime],
     ) -> int:
         """A poll failed: count it and schedule the next one at ``next_poll(failures)``, in
-        one transaction; returns the consecutive failures. Counts and validators stay."""
+        one transaction; returns the consecutive failures (counted afresh when the source's
+        URL changed). Counts and validators stay."""
         with self._transaction() as db:
             row = db.execute(
                 """INSERT INTO sources (name, url, last_poll_at, last_status, last_error,
@@ -95,7 +96,10 @@ class SourcesSQL(Connected):
                        last_status = excluded.last_status,
                        last_error = excluded.last_error,
                        last_new = 0,
-                       consecutive_failures = sources.consecutive_failures + 1
+                       -- a source whose URL changed starts counting again (its old failures
+                       -- were the old URL's); SET sees the row as it was
+                       consecutive_failures = CASE WHEN sources.url = excluded.url
+                           THEN sources.consecutive_failures + 1 ELSE 1 END
                    RETURNING consecutive_failures""",
                 (name, url, utc_now(), status, stored_reason(error)),
             ).fetchone()
