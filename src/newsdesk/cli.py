@@ -14,6 +14,7 @@ from rich.markup import escape
 from newsdesk.errors import ConfigError, NewsdeskError, storage_error
 
 if TYPE_CHECKING:
+    from newsdesk.config import Config
     from newsdesk.runtime import RunOptions
 
 app = typer.Typer(
@@ -58,6 +59,16 @@ def _print_error(message: str) -> None:
 def _fail(exc: NewsdeskError) -> NoReturn:
     _print_error(str(exc))
     raise typer.Exit(2 if isinstance(exc, ConfigError) else 1)
+
+
+def _config(site: Path) -> Config:
+    """The site's configuration; a config error ends the command (exit 2)."""
+    from newsdesk.config import load_config
+
+    try:
+        return load_config(site)
+    except NewsdeskError as exc:
+        _fail(exc)
 
 
 def _finite_wait(wait: float | None) -> float | None:
@@ -458,12 +469,7 @@ def sources_add(
 @sources_app.command("list")
 def sources_list(site: SiteOption = Path(".")) -> None:
     """Every source, one per line: name, a tab, its URL (and "disabled" when it is)."""
-    from newsdesk.config import load_config
-
-    try:
-        cfg = load_config(site)
-    except NewsdeskError as exc:
-        _fail(exc)
+    cfg = _config(site)
     for source in cfg.sources:
         typer.echo(f"{source.name}\t{source.url}" + ("" if source.enabled else "\tdisabled"))
     if not cfg.sources:
@@ -513,14 +519,9 @@ def sources_import(
 @sources_app.command("export")
 def sources_export(site: SiteOption = Path(".")) -> None:
     """Print the sources as OPML 2.0, for a feed reader or another site."""
-    from newsdesk.config import load_config
     from newsdesk.sources.manage import export_opml
 
-    try:
-        cfg = load_config(site)
-    except NewsdeskError as exc:
-        _fail(exc)
-    typer.echo(export_opml(cfg), nl=False)
+    typer.echo(export_opml(_config(site)), nl=False)
 
 
 @app.command()

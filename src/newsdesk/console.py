@@ -273,11 +273,11 @@ def print_run(report: RunReport, site: Site, options: RunOptions, *, wide: bool 
             soft_wrap=True,
         )
     for fallback in report.fallbacks:
-        console.print(
-            f"  [yellow]{escape(fallback.source)}[/yellow] {escape(fallback.url)}: published "
-            f"from the feed's text, the page failed: {escape(fallback.reason)}",
-            highlight=False,
-            soft_wrap=True,
+        _note(
+            "yellow",
+            fallback.source,
+            f"{fallback.url}: published from the feed's text, the page failed: {fallback.reason}",
+            separator=" ",
         )
     paused = [s.name for s in report.sources.values() if s.not_due is not None]
     if paused:
@@ -286,6 +286,15 @@ def print_run(report: RunReport, site: Site, options: RunOptions, *, wide: bool 
             "`newsdesk run --force` polls them now",
             highlight=False,
         )
+
+
+def _note(colour: str, source: str, text: str, separator: str = ": ") -> None:
+    """An indented line under a table: the source's name in ``colour``, then ``text``."""
+    console.print(
+        f"  [{colour}]{escape(source)}[/{colour}]{separator}{escape(text)}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def print_demo(result: DemoResult, site: Path) -> None:
@@ -346,12 +355,7 @@ def print_status(state: SiteStatus, *, wide: bool = False) -> None:
     moment = datetime.now(UTC).isoformat()
     for r in state.sources:
         if compact and r.last_error:
-            console.print(
-                f"  [red]{escape(r.name)}[/red]: {escape(r.last_error)}"
-                f" ({r.consecutive_failures} failure(s) in a row)",
-                highlight=False,
-                soft_wrap=True,
-            )
+            _note("red", r.name, f"{r.last_error} ({r.consecutive_failures} failure(s) in a row)")
         if r.consecutive_failures and r.next_poll_at and r.next_poll_at > moment:
             console.print(
                 f"  {escape(r.name)}: paused until {_when(r.next_poll_at)} UTC after"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from newsdesk.store.records import DayActivity, ItemStatus, SourceStatus
@@ -57,27 +56,32 @@ class ReportsSQL(Connected):
         """Posts and failures per source and UTC day since ``since`` (see the protocol)."""
         start = since.astimezone(UTC).isoformat()
         wanted = set(names)
-        days: dict[tuple[str, str], DayActivity] = {}
+        posts: dict[tuple[str, str], list[int | None]] = {}
         for source, day, words in self._db.execute(
             "SELECT source, SUBSTR(published_at, 1, 10), words FROM items"
             " WHERE status = ? AND published_at >= ?",
             (PUBLISHED, start),
         ):
-            if source in wanted:
-                now = days.get((source, day)) or DayActivity(source, day)
-                days[(source, day)] = replace(
-                    now,
-                    published=now.published + 1,
-                    words=now.words + ((words,) if words is not None else ()),
-                )
-        for source, day, count in self._db.execute(
-            "SELECT source, SUBSTR(updated_at, 1, 10), COUNT(*) FROM items"
-            " WHERE status = ? AND updated_at >= ? GROUP BY source, SUBSTR(updated_at, 1, 10)",
-            (FAILED, start),
-        ):
-            if source in wanted:
-                now = days.get((source, day)) or DayActivity(source, day)
-                days[(source, day)] = replace(now, failed=now.failed + count)
+            posts.setdefault((source, day), []).append(words)
+        failed: dict[tuple[str, str], int] = {
+            (source, day): count
+            for source, day, count in self._db.execute(
+                "SELECT source, SUBSTR(updated_at, 1, 10), COUNT(*) FROM items WHERE status = ?"
+                " AND updated_at >= ? GROUP BY source, SUBSTR(updated_at, 1, 10)",
+                (FAILED, start),
+            )
+        }
+        days = {
+            (source, day): DayActivity(
+                source,
+                day,
+                published=len(posts.get((source, day), [])),
+                failed=failed.get((source, day), 0),
+                words=tuple(w for w in posts.get((source, day), []) if w is not None),
+            )
+            for source, day in posts.keys() | failed.keys()
+            if source in wanted
+        }
         return [days[key] for key in sorted(days)]
 
     def last_success(self, names: list[str]) -> dict[str, str | None]:
