@@ -14,7 +14,10 @@ from rich.markup import escape
 from newsdesk.errors import ConfigError, NewsdeskError, storage_error
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from newsdesk.config import Config
+    from newsdesk.publish.drafts import Decided
     from newsdesk.runtime import RunOptions
 
 app = typer.Typer(
@@ -561,6 +564,60 @@ def report(
         f"wrote {out}: {s['sources']} source(s), {s['failing']} failing, {s['stopped']} stopped,"
         f" {s['shrinking']} with shrinking texts"
     )
+
+
+Ids = Annotated[list[str] | None, typer.Argument(help="Item ids (the post file names).")]
+EveryDraft = Annotated[bool, typer.Option("--all", help="Every draft of the site.")]
+DraftSource = Annotated[str, typer.Option("--source", help="Every draft of this source.")]
+
+
+@app.command()
+def approve(
+    ids: Ids = None,
+    site: SiteOption = Path("."),
+    every: EveryDraft = False,
+    source: DraftSource = "",
+) -> None:
+    """Publish drafts: they lose `draft: true` and appear on the next build."""
+    from newsdesk.publish.drafts import approve as approve_drafts
+
+    _drafts(approve_drafts, "approved", ids, site, every, source)
+
+
+@app.command()
+def reject(
+    ids: Ids = None,
+    site: SiteOption = Path("."),
+    every: EveryDraft = False,
+    source: DraftSource = "",
+) -> None:
+    """Delete drafts; their stories never come back (the items stay as tombstones)."""
+    from newsdesk.publish.drafts import reject as reject_drafts
+
+    _drafts(reject_drafts, "rejected", ids, site, every, source)
+
+
+def _drafts(
+    act: Callable[..., Decided],
+    done: str,
+    ids: list[str] | None,
+    site: Path,
+    every: bool,
+    source: str,
+) -> None:
+    from newsdesk.console import console
+
+    try:
+        decided = act(site, ids or [], source=source, every=every)
+    except NewsdeskError as exc:
+        _fail(exc)
+    console.print(f"{done} {len(decided.done)} draft(s)", markup=False, highlight=False)
+    for item_id in decided.done:
+        console.print(f"  {item_id}", markup=False, highlight=False)
+    if decided.done and done == "approved":
+        console.print(f"next: `newsdesk build --site {site}` puts them on the site", markup=False)
+    if decided.not_drafts:
+        _fail(NewsdeskError(f"not drafts of this site: {', '.join(decided.not_drafts)}"))
 
 
 def main() -> None:

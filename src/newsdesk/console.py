@@ -363,6 +363,16 @@ def print_status(state: SiteStatus, *, wide: bool = False) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
+    if state.drafts:
+        total = sum(state.drafts.values())
+        per_source = ", ".join(f"{n} from {name}" for name, n in sorted(state.drafts.items()))
+        console.print(
+            f"{total} draft(s) waiting ({per_source}): `newsdesk approve --all` publishes them,"
+            " `newsdesk reject ID` drops one",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if state.fleet is not None:
         print_fleet(state.fleet)
     for name, (before, now) in state.shrinking.items():

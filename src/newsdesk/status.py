@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from newsdesk.config import Config, load_config
 from newsdesk.layout import Site
+from newsdesk.publish.drafts import draft_ids
 from newsdesk.store import SourceStatus, StateStore, WorkerSeen, open_store
 
 
@@ -21,6 +22,8 @@ class SiteStatus:
     """source -> (median words before, median words now)."""
     fleet: FleetStatus | None = None
     """The queue and its workers (None: no ``[queue]``)."""
+    drafts: dict[str, int] = field(default_factory=dict)
+    """source -> posts written as drafts, waiting for ``newsdesk approve``."""
 
 
 WORKERS_SEEN_WITHIN = 300.0
@@ -46,8 +49,15 @@ def site_status(site_dir: Path, cfg: Config | None = None, *, errors: int = 3) -
     cfg = cfg or load_config(Path(site_dir))
     names = [s.name for s in cfg.sources]
     urls = {s.name: s.url for s in cfg.sources}
-    with open_store(Site(Path(site_dir), cfg.posts.section), cfg.state.url) as store:
+    site = Site(Path(site_dir), cfg.posts.section)
+    with open_store(site, cfg.state.url) as store:
+        drafts: dict[str, int] = {}
+        for item_id in draft_ids(site):
+            item = store.item(item_id)
+            if item is not None:
+                drafts[item.source] = drafts.get(item.source, 0) + 1
         return SiteStatus(
+            drafts=drafts,
             sources=[as_configured(row, urls[row.name]) for row in store.source_status(names)],
             failures={name: store.last_errors(name, errors) for name in names},
             shrinking=store.shrinking_sources(names),
@@ -71,6 +81,7 @@ def status_records(state: SiteStatus) -> list[dict[str, object]]:
                 "shrinking": {"words_before": shrunk[0], "words_now": shrunk[1]}
                 if shrunk
                 else None,
+                "drafts": state.drafts.get(row.name, 0),
             }
         )
     return records

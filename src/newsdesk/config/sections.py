@@ -70,6 +70,8 @@ class FrontMatterDefaults(Model):
     """Sidebar position: "right", "left" or false."""
     widgets: tuple[str, ...] = DEFAULT_WIDGETS
     """Sidebar widgets, in order."""
+    draft: bool = False
+    """Write posts as drafts (``draft: true``): off the built site until ``newsdesk approve``."""
 
 
 class PostsConfig(FrontMatterDefaults):

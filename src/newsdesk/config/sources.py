@@ -48,6 +48,7 @@ class SourceConfig(Model):
     mathjax: bool | None = None
     sidebar: Sidebar | None = None
     widgets: tuple[str, ...] | None = None
+    draft: bool | None = None
 
     _tz = field_validator("feed_timezone")(check_timezone)
 

@@ -110,6 +110,8 @@ def front_matter_fields(
         ("sidebar", options.sidebar),
         ("widgets", list(options.widgets)),
     ]
+    if options.draft:  # only then: the reference post has no draft key
+        fields.append(("draft", True))
     return [(key, _safe(value)) for key, value in fields]
 
 

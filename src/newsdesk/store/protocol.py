@@ -155,8 +155,9 @@ class StateStore(Protocol):
     def published_before(self, cutoff: datetime) -> list[ItemRecord]:
         """Items first published before ``cutoff`` (for pruning)."""
 
-    def mark_pruned(self, item_id: str) -> None:
-        """The post was deleted; the item stays as a tombstone so its URL never returns."""
+    def mark_pruned(self, item_id: str, reason: str = "pruned by retention") -> None:
+        """The post was deleted (``reason``: by retention, or a rejected draft); the item
+        stays as a tombstone so its URL never returns."""
 
     # -- reporting --------------------------------------------------------------------------
 

@@ -121,11 +121,11 @@ class PublishingSQL(Connected):
         )
         return [item_record(row) for row in rows]
 
-    def mark_pruned(self, item_id: str) -> None:
+    def mark_pruned(self, item_id: str, reason: str = "pruned by retention") -> None:
         """The post was deleted; the item stays as a tombstone so its URL never returns."""
         with self._transaction() as db:
             db.execute(
                 "UPDATE items SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
-                (ItemStatus.PRUNED.value, "pruned by retention", utc_now(), item_id),
+                (ItemStatus.PRUNED.value, reason, utc_now(), item_id),
             )
             db.execute("DELETE FROM fingerprints WHERE item_id = ?", (item_id,))
