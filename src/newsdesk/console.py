@@ -373,6 +373,13 @@ def print_status(state: SiteStatus, *, wide: bool = False) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    for url, event, when, why in state.notify_failures:
+        console.print(
+            f"notification to {url} ({event}) failed at {when.replace('T', ' ')}: {why}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if state.fleet is not None:
         print_fleet(state.fleet)
     for name, (before, now) in state.shrinking.items():

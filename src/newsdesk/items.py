@@ -26,7 +26,7 @@ from newsdesk.fetch.article import fetch_article
 from newsdesk.models import Article, Extracted, FeedEntry, Page, word_count
 from newsdesk.publish.sink import LeaseLost
 from newsdesk.publish.writer import rendered_post
-from newsdesk.report import Decision, Outcome
+from newsdesk.report import Decision, Outcome, PublishedPost
 from newsdesk.runtime import RunContext, unexpected_reason
 from newsdesk.store import Conflict, ItemStatus, PendingItem, Publication
 from newsdesk.store.minhash import signature
@@ -101,6 +101,17 @@ async def _process(ctx: RunContext, item: PendingItem) -> None:
         _failed(ctx, item, str(exc), retry=exc.retry)
         return
     ctx.count(source.name, item.url, Outcome.PUBLISHED, path, article.title)
+    ctx.report.posts.append(
+        PublishedPost(
+            title=article.title,
+            url=article.url,
+            path=path,
+            source=source.name,
+            date=article.published.isoformat(),
+            summary=article.summary,
+            tags=article.tags,
+        )
+    )
     if page_error is not None:
         ctx.fell_back(source.name, item.url, str(page_error))
 

@@ -82,7 +82,12 @@ def run(
                     from newsdesk.queue.dispatch import run_queued
 
                     return run_queued(site, cfg, store, options, progress)
-                return asyncio.run(_run(site, cfg, store, progress, options))
+                report = asyncio.run(_run(site, cfg, store, progress, options))
+                if cfg.notify and options.fetch_articles:
+                    from newsdesk.notify import notify
+
+                    notify(cfg, store, report)
+                return report
     except Exception as exc:  # the disk, or the state database of either backend
         fault = storage_error(exc, state_location(site, cfg.state.url))
         if fault is None:

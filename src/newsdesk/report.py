@@ -55,6 +55,19 @@ class Failure:
     retry: bool
 
 
+@dataclass(frozen=True, slots=True)
+class PublishedPost:
+    """A post a run wrote, as a notification describes it."""
+
+    title: str
+    url: str
+    path: str
+    source: str
+    date: str
+    summary: str
+    tags: tuple[str, ...]
+
+
 @dataclass(slots=True)
 class Decision:
     """What happened to one item, for ``--dry-run`` and logs."""
@@ -73,6 +86,8 @@ class RunReport:
     sources: dict[str, SourceReport] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     fallbacks: list[Failure] = field(default_factory=list)
+    posts: list[PublishedPost] = field(default_factory=list)
+    """The posts written, for notifications (a fleet's workers report theirs elsewhere)."""
     """Items published from the feed's text because their page failed, and why it failed."""
     decisions: list[Decision] = field(default_factory=list)
 

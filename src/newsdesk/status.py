@@ -7,6 +7,7 @@ from pathlib import Path
 
 from newsdesk.config import Config, load_config
 from newsdesk.layout import Site
+from newsdesk.notify import failed_notifications
 from newsdesk.publish.drafts import draft_ids
 from newsdesk.store import SourceStatus, StateStore, WorkerSeen, open_store
 
@@ -24,6 +25,8 @@ class SiteStatus:
     """The queue and its workers (None: no ``[queue]``)."""
     drafts: dict[str, int] = field(default_factory=dict)
     """source -> posts written as drafts, waiting for ``newsdesk approve``."""
+    notify_failures: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """Webhooks whose last delivery failed: (url, event, when, why)."""
 
 
 WORKERS_SEEN_WITHIN = 300.0
@@ -58,6 +61,7 @@ def site_status(site_dir: Path, cfg: Config | None = None, *, errors: int = 3) -
                 drafts[item.source] = drafts.get(item.source, 0) + 1
         return SiteStatus(
             drafts=drafts,
+            notify_failures=failed_notifications(store),
             sources=[as_configured(row, urls[row.name]) for row in store.source_status(names)],
             failures={name: store.last_errors(name, errors) for name in names},
             shrinking=store.shrinking_sources(names),

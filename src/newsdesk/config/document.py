@@ -12,6 +12,7 @@ from newsdesk.config.sections import (
     FetchConfig,
     FilterRules,
     ImagesConfig,
+    NotifyConfig,
     PostsConfig,
     SiteConfig,
     TagsConfig,
@@ -37,6 +38,7 @@ class Config(Model):
     state: StateConfig = StateConfig()
     queue: QueueConfig = QueueConfig()
     sources: tuple[SourceConfig, ...] = ()
+    notify: tuple[NotifyConfig, ...] = ()
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -220,6 +221,28 @@ class TagsConfig(Model):
     """Keyword or phrase -> tag; matched case-insensitively on word boundaries."""
     max: int = Field(default=10, ge=1, le=100)
     """At most this many tags per post."""
+
+
+NotifyEvent = Literal["published", "failed_source"]
+
+
+class NotifyConfig(Model):
+    """``[[notify]]``: a webhook told what a run did."""
+
+    url: str
+    """Where the JSON is POSTed (an address of your own: any host, private ones included)."""
+    sources: tuple[str, ...] = ()
+    """Only these sources' events (empty: every source)."""
+    events: tuple[NotifyEvent, ...] = ("published",)
+    """``published``: the posts a run wrote; ``failed_source``: the feeds that failed."""
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return one_line(value.strip())
 
 
 class DedupeConfig(Model):
