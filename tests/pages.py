@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from html import escape
+from typing import Protocol
 
 DISCLAIMER = (
     "Risk Disclosure: Trading in financial instruments and/or cryptocurrencies involves high "
@@ -254,3 +255,25 @@ def story_text(seed: str, words: int = 120) -> str:
         sentence = " ".join(rng.choice(_VOCABULARY) for _ in range(rng.randint(8, 16)))
         sentences.append(sentence.capitalize() + ".")
     return " ".join(sentences)
+
+
+class Serves(Protocol):
+    """What ``story_feed`` needs of a test server."""
+
+    def add(self, path: str, body: str | bytes, status: int = 200, **headers: str) -> str: ...
+
+
+def story_feed(server: Serves, name: str, titles: list[str]) -> str:
+    """Serve ``/<name>.rss``, an RSS feed of stories with these titles, each with a page of
+    its own at ``/<name>/<n>`` (investing.com's layout); returns the feed's URL."""
+    items = []
+    for n, title in enumerate(titles):
+        link = server.add(
+            f"/{name}/{n}", investing_current_page(title, [("p", story_text(title))] * 3)
+        )
+        items.append(
+            f"<item><title>{escape(title)}</title><link>{link}</link>"
+            f"<pubDate>Fri, 20 Nov 2026 10:{n % 60:02d}:00 GMT</pubDate></item>"
+        )
+    rss = f'<rss version="2.0"><channel><title>t</title>{"".join(items)}</channel></rss>'
+    return server.add(f"/{name}.rss", rss, Content_Type="application/rss+xml")

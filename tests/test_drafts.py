@@ -8,32 +8,19 @@ import json
 from pathlib import Path
 
 from tests.helpers import cli
-from tests.pages import investing_current_page, story_text
+from tests.pages import story_feed
 from tests.server import LocalServer
 
 
 def _site(tmp_path: Path, server: LocalServer, draft_source: str = "") -> Path:
-    def feed(name: str) -> str:
-        items = []
-        for n in range(2):
-            title = f"{name} story {n}"
-            link = server.add(
-                f"/{name}/{n}", investing_current_page(title, [("p", story_text(title))] * 3)
-            )
-            items.append(
-                f"<item><title>{title}</title><link>{link}</link>"
-                f"<pubDate>Fri, 20 Nov 2026 10:0{n}:00 GMT</pubDate></item>"
-            )
-        rss = f'<rss version="2.0"><channel><title>t</title>{"".join(items)}</channel></rss>'
-        return server.add(f"/{name}.rss", rss, Content_Type="application/rss+xml")
-
     site = tmp_path / "site"
     site.mkdir()
     text = "[fetch]\nmin_delay = 0\nrobots = false\n[extract]\nworkers = 1\n"
     if not draft_source:
         text += "[posts]\ndraft = true\n"
     for name in ("wire", "desk"):
-        text += f'[[sources]]\nname = "{name}"\nurl = "{feed(name)}"\n'
+        feed = story_feed(server, name, [f"{name} story {n}" for n in range(2)])
+        text += f'[[sources]]\nname = "{name}"\nurl = "{feed}"\n'
         if name == draft_source:
             text += "draft = true\n"
     (site / "newsdesk.toml").write_text(text)

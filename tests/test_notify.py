@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import cli
-from tests.pages import investing_current_page, story_text
+from tests.pages import story_feed
 from tests.server import LocalServer
 
 
@@ -60,16 +60,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def _site(tmp_path: Path, server: LocalServer, hook: str, events: str = '["published"]') -> Path:
-    items = []
-    for n in range(2):
-        title = f"Story {n}"
-        link = server.add(f"/a/{n}", investing_current_page(title, [("p", story_text(title))] * 3))
-        items.append(
-            f"<item><title>{title}</title><link>{link}</link>"
-            f"<pubDate>Fri, 20 Nov 2026 10:0{n}:00 GMT</pubDate></item>"
-        )
-    rss = f'<rss version="2.0"><channel><title>t</title>{"".join(items)}</channel></rss>'
-    feed = server.add("/feed.rss", rss, Content_Type="application/rss+xml")
+    feed = story_feed(server, "feed", ["Story 0", "Story 1"])
     site = tmp_path / "site"
     site.mkdir()
     (site / "newsdesk.toml").write_text(
@@ -123,12 +114,7 @@ def test_a_failing_receiver_costs_the_run_nothing_and_is_reported(
     assert f"notification to {receiver.url} (published) failed" in " ".join(status.stdout.split())
     receiver.mode = "ok"
     receiver.release.set()
-    new = server.add("/a/9", investing_current_page("Late", [("p", story_text("late"))] * 3))
-    rss = (
-        f'<rss version="2.0"><channel><title>t</title><item><title>Late</title><link>{new}'
-        "</link></item></channel></rss>"
-    )
-    server.add("/feed.rss", rss, Content_Type="application/rss+xml")
+    story_feed(server, "feed", ["Story 0", "Story 1", "Late"])
     assert cli("run", "--site", str(site), "--force").returncode == 0
     status = cli("status", "--site", str(site))
     assert "notification to" not in status.stdout  # delivered since: nothing to report

@@ -14,24 +14,14 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from tests.helpers import cli
-from tests.pages import investing_current_page, story_text
+from tests.pages import story_feed
 from tests.server import LocalServer
 
 HOSTILE = '<script>alert("x")</script> & "Wire"'
 
 
 def _site(tmp_path: Path, server: LocalServer) -> Path:
-    items = []
-    for n in range(3):
-        link = server.add(
-            f"/a/{n}", investing_current_page(f"Story {n}", [("p", story_text(f"s{n}"))] * 3)
-        )
-        items.append(
-            f"<item><title>Story {n}</title><link>{link}</link>"
-            f"<pubDate>Fri, 20 Nov 2026 10:0{n}:00 GMT</pubDate></item>"
-        )
-    rss = f'<rss version="2.0"><channel><title>t</title>{"".join(items)}</channel></rss>'
-    good = server.add("/good.rss", rss, Content_Type="application/rss+xml")
+    good = story_feed(server, "good", ["Story 0", "Story 1", "Story 2"])
     site = tmp_path / "site"
     site.mkdir()
     (site / "newsdesk.toml").write_text(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
@@ -41,6 +42,18 @@ def one_line(value: str) -> str:
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         raise ValueError("must be one line of text without control characters")
     return value
+
+
+def http_url(value: str) -> str:
+    """``value`` stripped, when it is an http(s) URL with a host and a valid port."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http(s) URL, got {value!r}")
+    try:
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        raise ValueError(f"the port is not a number from 0 to 65535 in {value!r}") from None
+    return one_line(value.strip())
 
 
 def check_timezone(value: str) -> str:

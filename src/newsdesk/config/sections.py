@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from newsdesk.config.durations import Duration
-from newsdesk.config.fields import LanguageCode, Model, check_timezone, one_line
+from newsdesk.config.fields import LanguageCode, Model, check_timezone, http_url, one_line
 
 DEFAULT_WIDGETS = ("search", "recent", "taglist")
 
@@ -236,13 +235,7 @@ class NotifyConfig(Model):
     events: tuple[NotifyEvent, ...] = ("published",)
     """``published``: the posts a run wrote; ``failed_source``: the feeds that failed."""
 
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return one_line(value.strip())
+    _url = field_validator("url")(http_url)
 
 
 class DedupeConfig(Model):

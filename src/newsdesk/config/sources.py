@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from pydantic import field_validator
 
 from newsdesk.config.durations import Duration
-from newsdesk.config.fields import LanguageCode, Model, check_timezone, one_line
+from newsdesk.config.fields import LanguageCode, Model, check_timezone, http_url
 from newsdesk.config.sections import FilterRules, FrontMatterDefaults, Sidebar
 
 
@@ -62,17 +60,7 @@ class SourceConfig(Model):
             raise ValueError("must be one short line of text")
         return value
 
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        try:
-            parts.port  # noqa: B018 - raises for a port out of range
-        except ValueError:
-            raise ValueError(f"the port is not a number from 0 to 65535 in {value!r}") from None
-        return one_line(value.strip())
+    _url = field_validator("url")(http_url)
 
     def front_matter(self, defaults: FrontMatterDefaults) -> FrontMatterDefaults:
         """The front matter options for this source: its overrides on top of ``defaults``."""
