@@ -83,11 +83,13 @@ def run(
 
                     return run_queued(site, cfg, store, options, progress)
                 report = asyncio.run(_run(site, cfg, store, progress, options))
-                if cfg.notify and options.fetch_articles:
-                    from newsdesk.notify import notify
+        if cfg.notify and options.fetch_articles:
+            # After the lock is released: a slow or hanging webhook never holds up the next run.
+            from newsdesk.notify import notify
 
-                    notify(cfg, store, report)
-                return report
+            with open_store(site, cfg.state.url) as store:
+                notify(cfg, store, report)
+        return report
     except Exception as exc:  # the disk, or the state database of either backend
         fault = storage_error(exc, state_location(site, cfg.state.url))
         if fault is None:

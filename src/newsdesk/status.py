@@ -55,7 +55,9 @@ def site_status(site_dir: Path, cfg: Config | None = None, *, errors: int = 3) -
     site = Site(Path(site_dir), cfg.posts.section)
     with open_store(site, cfg.state.url) as store:
         drafts: dict[str, int] = {}
-        for item_id in draft_ids(site):
+        # Finding drafts reads every post's front matter: only where drafts are written.
+        drafting = cfg.posts.draft or any(s.draft for s in cfg.sources)
+        for item_id in draft_ids(site) if drafting else []:
             item = store.item(item_id)
             if item is not None:
                 drafts[item.source] = drafts.get(item.source, 0) + 1
