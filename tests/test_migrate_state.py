@@ -71,6 +71,9 @@ def _fill(store: StateStore) -> None:
     store.save_translation("k1", "Grüße, 100 %")
     store.heartbeat("host:1", 7)
     assert store.setting("publisher", "abc host:/site") == "abc host:/site"
+    store.keep_page(ids[0], "https://x.test/0", "<html><p>Grüße, 100 %</p></html>")
+    store.want_translation(ids[0], "de", '{"id": "a"}')
+    store.translation_failed(ids[0], "de", "HTTP 503", retry=True, max_attempts=3)
 
 
 def _tables(store: StateStore) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
@@ -102,6 +105,10 @@ def test_state_moves_from_sqlite_to_postgresql_and_back_unchanged(
             assert (conflict.kind, conflict.pending) == ("story", False)
             assert pg.ready_count() == again.ready_count() == 1
             assert [e.body for e in again.outbox()][1] == "% ? ' body"
+            kept = again.kept_page(item_id("https://x.test/0"))
+            assert kept is not None
+            assert kept.html == "<html><p>Grüße, 100 %</p></html>"
+            assert again.translation_backlog().waiting == 1
 
 
 def test_copying_into_a_store_with_state_is_refused(tmp_path: Path, pg_url: str) -> None:

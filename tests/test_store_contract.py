@@ -22,7 +22,14 @@ from hypothesis import strategies as st
 
 from newsdesk.errors import StorageError, storage_error
 from newsdesk.models import FeedEntry
-from newsdesk.store import ItemStatus, PollRecord, Publication, SQLiteStore, StateStore
+from newsdesk.store import (
+    ItemStatus,
+    PollRecord,
+    Publication,
+    SQLiteStore,
+    StateStore,
+    TranslationBacklog,
+)
 from newsdesk.store import open_store as open_url
 from newsdesk.store.entries import entry_from_json, entry_to_json
 from newsdesk.store.migrations import MIGRATIONS
@@ -459,6 +466,82 @@ def test_a_recovered_reservation_keeps_its_fingerprint(store: StateStore) -> Non
     conflict = store.reserve(b, Publication("p/b.md", "https://y.test/b", 9, sig, 0.8))
     assert conflict is not None
     assert (conflict.kind, conflict.twin, conflict.pending) == ("story", a, False)
+
+
+# -- revisions: kept pages, revised posts, translations to catch up --------------------------
+
+
+def test_a_kept_page_round_trips_and_goes_with_its_pruned_post(store: StateStore) -> None:
+    [a] = _add(store, "https://x.test/a")
+    assert store.kept_page(a) is None
+    html = "<html><p>Grüße 🌍 \x00 ' % ?</p></html>" + "x" * 200_000
+    store.keep_page(a, "https://x.test/a?final", html)
+    kept = store.kept_page(a)
+    assert kept is not None
+    assert (kept.url, kept.html) == ("https://x.test/a?final", html)
+    store.keep_page(a, "https://x.test/b", "<p>again</p>")  # replaced, not added
+    assert store.kept_page(a).html == "<p>again</p>"  # type: ignore[union-attr]
+    _publish(store, a, "https://x.test/a")
+    store.mark_pruned(a)
+    assert store.kept_page(a) is None
+
+
+def test_an_item_gives_back_its_entry(store: StateStore) -> None:
+    [a] = _add(store, "https://x.test/a")
+    assert store.entry(a) == _entry("https://x.test/a")
+    assert store.entry("nosuchitem") is None
+
+
+def test_a_revised_post_is_known_by_its_new_text(store: StateStore) -> None:
+    a, b, c = _add(store, "https://x.test/a", "https://y.test/b", "https://z.test/c")
+    _publish(store, a, "https://x.test/a", TEXT, words=3)
+    other = " ".join(f"other{n} words about mountains, rivers and weather" for n in range(40))
+    store.revise(a, 321, signature(other))
+    assert store.item(a).words == 321  # type: ignore[union-attr]
+    # The old text is no longer its story; the new one is.
+    assert (
+        store.reserve(b, Publication("p/b.md", "https://y.test/b", 9, signature(TEXT), 0.8)) is None
+    )
+    conflict = store.reserve(c, Publication("p/c.md", "https://z.test/c", 9, signature(other), 0.8))
+    assert conflict is not None
+    assert (conflict.kind, conflict.twin) == ("story", a)
+    store.revise(a, 7, None)  # no fingerprint: the words change, the story stays
+    assert store.item(a).words == 7  # type: ignore[union-attr]
+    assert store.reserve(c, Publication("p/c.md", "https://z.test/c", 9, signature(other), 0.8))
+
+
+def test_translations_wait_fail_and_catch_up(store: StateStore) -> None:
+    a, b = _add(store, "https://x.test/a", "https://y.test/b")
+    assert store.translation_backlog() == TranslationBacklog()
+    store.want_translation(a, "de", '{"a": 1}')
+    store.want_translation(a, "fr", '{"a": 1}')
+    store.want_translation(b, "de", '{"b": 1}')
+    due = store.translations_due(["de"], max_attempts=3)
+    assert [(d.item_id, d.language, d.attempts) for d in due] == [(a, "de", 0), (b, "de", 0)]
+    assert due[0].article == '{"a": 1}'
+    # A passing failure waits, up to max_attempts; a refusal is given up at once.
+    assert store.translation_failed(a, "de", "HTTP 503", retry=True, max_attempts=2)
+    assert not store.translation_failed(a, "fr", "HTTP 400", retry=False, max_attempts=2)
+    assert not store.translation_failed(a, "de", "timed out", retry=True, max_attempts=2)
+    backlog = store.translation_backlog()
+    assert (backlog.waiting, backlog.given_up, backlog.failures) == (1, 2, 3)
+    assert backlog.last_error == "timed out"
+    assert [d.item_id for d in store.translations_due(["de", "fr"], max_attempts=2)] == [b]
+    # Wanted again (the text changed): waiting, no tries counted, the failures stay counted.
+    store.want_translation(a, "de", '{"a": 2}')
+    due = store.translations_due(["de"], max_attempts=2)
+    assert [(d.item_id, d.attempts, d.article) for d in due] == [
+        (b, 0, '{"b": 1}'),
+        (a, 0, '{"a": 2}'),
+    ]
+    assert store.translations_due(["de"], 2, before=datetime.now(UTC) - timedelta(days=1)) == []
+    store.translation_done(b, "de")
+    backlog = store.translation_backlog()
+    assert (backlog.waiting, backlog.given_up, backlog.failures) == (1, 1, 3)
+    assert [d.item_id for d in store.translations_due(["de"], 2, limit=1)] == [a]
+    _publish(store, a, "https://x.test/a")
+    store.mark_pruned(a)
+    assert store.translation_backlog().waiting == 0
 
 
 # -- the queue: staged posts, heartbeats, counts ----------------------------------------------

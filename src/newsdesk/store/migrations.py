@@ -141,4 +141,33 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        "m009_revisions",
+        [
+            # Each published page's HTML, compressed ([store] keep_html): reextract --offline
+            # reads it instead of the network.
+            """CREATE TABLE kept_pages (
+                item_id TEXT PRIMARY KEY,
+                url TEXT NOT NULL,
+                fetched_at TEXT NOT NULL,
+                html BLOB NOT NULL
+            )""",
+            # Translations still to write for published posts: the backend failed (retried by
+            # later runs), or the post's text changed (reextract). ``state``: waiting,
+            # given_up or done; ``failures`` counts every failed try, ever.
+            """CREATE TABLE pending_translations (
+                item_id TEXT NOT NULL,
+                language TEXT NOT NULL,
+                article TEXT NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                failures INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                failed_at TEXT,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (item_id, language)
+            )""",
+            "CREATE INDEX pending_translations_state ON pending_translations (state)",
+        ],
+    ),
 ]

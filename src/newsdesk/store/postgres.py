@@ -26,6 +26,7 @@ from newsdesk.store.sql.items import ItemsSQL
 from newsdesk.store.sql.publishing import PublishingSQL
 from newsdesk.store.sql.queue import QueueSQL
 from newsdesk.store.sql.reports import ReportsSQL
+from newsdesk.store.sql.revisions import RevisionsSQL
 from newsdesk.store.sql.sources import SourcesSQL
 from newsdesk.store.sql.tables import TablesSQL
 
@@ -53,8 +54,10 @@ def pg_sql(sql: str) -> str:
 
 def pg_ddl(statement: str) -> str:
     """A migration statement for PostgreSQL: texts compare and sort by their bytes, as in
-    SQLite, whatever the database's locale; integers have SQLite's 64 bits."""
+    SQLite, whatever the database's locale; integers have SQLite's 64 bits; bytes are
+    ``BYTEA``."""
     statement = re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', statement)
+    statement = re.sub(r"\bBLOB\b", "BYTEA", statement)
     return re.sub(r"\bINTEGER\b", "BIGINT", statement)
 
 
@@ -136,7 +139,9 @@ class PGConnection:
         self._conn.close()
 
 
-class PostgresStore(SourcesSQL, ItemsSQL, PublishingSQL, QueueSQL, ReportsSQL, TablesSQL):
+class PostgresStore(
+    SourcesSQL, ItemsSQL, PublishingSQL, QueueSQL, ReportsSQL, RevisionsSQL, TablesSQL
+):
     """State in a PostgreSQL database (one database per site), shared by any number of
     processes on any number of machines."""
 

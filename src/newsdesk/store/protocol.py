@@ -20,12 +20,15 @@ from newsdesk.store.records import (
     DayActivity,
     ItemRecord,
     ItemStatus,
+    KeptPage,
     OutboxEntry,
     PendingItem,
     PollRecord,
     Publication,
     SourceState,
     SourceStatus,
+    TranslationBacklog,
+    TranslationDue,
     WorkerSeen,
 )
 
@@ -157,7 +160,53 @@ class StateStore(Protocol):
 
     def mark_pruned(self, item_id: str, reason: str = "pruned by retention") -> None:
         """The post was deleted (``reason``: by retention, or a rejected draft); the item
-        stays as a tombstone so its URL never returns."""
+        stays as a tombstone so its URL never returns. Its kept page and waiting
+        translations go with the post."""
+
+    # -- revisions: posts made again, translations caught up ------------------------------
+
+    def entry(self, item_id: str) -> FeedEntry | None:
+        """The feed entry ``item_id`` was registered with (None: unknown, or unreadable)."""
+
+    def revise(self, item_id: str, words: int, fingerprint: list[int] | None) -> None:
+        """A published post's text was made again (``reextract``): its words, and its
+        fingerprint unless None, follow the new text; one transaction."""
+
+    def keep_page(self, item_id: str, url: str, html: str) -> None:
+        """Keep the page ``html`` of a published item, compressed (``[store] keep_html``),
+        replacing any kept before."""
+
+    def kept_page(self, item_id: str) -> KeptPage | None:
+        """The page kept for ``item_id``, if any."""
+
+    def want_translation(self, item_id: str, language: str, article: str) -> None:
+        """``item_id`` needs its ``language`` translation (re)written from ``article`` (JSON,
+        ``store/articles.py``): it waits for the next run with no tries counted; the
+        failures counted before stay counted."""
+
+    def translations_due(
+        self,
+        languages: list[str],
+        max_attempts: int,
+        limit: int = 100,
+        *,
+        before: datetime | None = None,
+    ) -> list[TranslationDue]:
+        """Waiting translations into ``languages`` with fewer than ``max_attempts`` tries,
+        least recently tried first; with ``before``, only those wanted or tried before it
+        (not what this run just recorded)."""
+
+    def translation_failed(
+        self, item_id: str, language: str, error: str, *, retry: bool, max_attempts: int
+    ) -> bool:
+        """Count a failed try; the translation is given up when not ``retry`` or at
+        ``max_attempts`` tries. Returns whether it still waits."""
+
+    def translation_done(self, item_id: str, language: str) -> None:
+        """The translation is written, or no longer wanted; its failures stay counted."""
+
+    def translation_backlog(self) -> TranslationBacklog:
+        """Translations waiting and given up, and the backend's failed tries."""
 
     # -- reporting --------------------------------------------------------------------------
 

@@ -171,3 +171,35 @@ class WorkerSeen:
     started_at: str
     seen_at: str
     done: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPage:
+    """A published item's page as it was fetched (``[store] keep_html``)."""
+
+    url: str
+    html: str
+    fetched_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationDue:
+    """A translation to write for a published post: its language, the article to translate
+    (``store/articles.py`` JSON) and the tries it has had."""
+
+    item_id: str
+    language: str
+    article: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationBacklog:
+    """What ``status`` says about translations of published posts: waiting for a later run,
+    given up (a 4xx, or too many tries), and the backend's failed tries with the last error."""
+
+    waiting: int = 0
+    given_up: int = 0
+    failures: int = 0
+    last_error: str | None = None
+    last_failed_at: str | None = None

@@ -19,11 +19,14 @@ from newsdesk.store.sql.items import ItemsSQL
 from newsdesk.store.sql.publishing import PublishingSQL
 from newsdesk.store.sql.queue import QueueSQL
 from newsdesk.store.sql.reports import ReportsSQL
+from newsdesk.store.sql.revisions import RevisionsSQL
 from newsdesk.store.sql.sources import SourcesSQL
 from newsdesk.store.sql.tables import TablesSQL
 
 
-class SQLiteStore(SourcesSQL, ItemsSQL, PublishingSQL, QueueSQL, ReportsSQL, TablesSQL):
+class SQLiteStore(
+    SourcesSQL, ItemsSQL, PublishingSQL, QueueSQL, ReportsSQL, RevisionsSQL, TablesSQL
+):
     """State in a SQLite file. Translation threads may share the connection with the
     pipeline's thread (serialized mode); every other call comes from the pipeline's thread."""
 

@@ -129,3 +129,5 @@ class PublishingSQL(Connected):
                 (ItemStatus.PRUNED.value, reason, utc_now(), item_id),
             )
             db.execute("DELETE FROM fingerprints WHERE item_id = ?", (item_id,))
+            db.execute("DELETE FROM kept_pages WHERE item_id = ?", (item_id,))
+            db.execute("DELETE FROM pending_translations WHERE item_id = ?", (item_id,))

@@ -22,6 +22,8 @@ STATE_TABLES: dict[str, tuple[str, ...]] = {
     "outbox": ("item_id", "seq"),
     "workers": ("name",),
     "settings": ("key",),
+    "kept_pages": ("item_id",),
+    "pending_translations": ("item_id", "language"),
 }
 PAGE = 1000
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
