@@ -25,6 +25,7 @@ from newsdesk.extraction.pool import WorkerDied
 from newsdesk.fetch.article import fetch_article
 from newsdesk.models import Article, Extracted, FeedEntry, Page, word_count
 from newsdesk.publish.sink import LeaseLost
+from newsdesk.publish.translations import want_translations
 from newsdesk.publish.writer import rendered_post
 from newsdesk.report import Decision, Outcome, PublishedPost
 from newsdesk.runtime import RunContext, unexpected_reason
@@ -85,7 +86,7 @@ async def _process(ctx: RunContext, item: PendingItem) -> None:
         article = enrich(article, source, ctx.cfg)
         apply_filters(article, source, ctx.cfg)
         _reserve(ctx, source, item, article)
-        path = await _publish(ctx, source, article)
+        path = await _publish(ctx, source, article, page)
     except Skip as exc:
         ctx.store.mark_skipped(item.id, str(exc))
         ctx.count(source.name, item.url, Outcome.SKIPPED, str(exc))
@@ -173,13 +174,16 @@ def _conflict_reason(
     return f"same story as item {conflict.twin} from another source"
 
 
-async def _publish(ctx: RunContext, source: SourceConfig, article: Article) -> str:
+async def _publish(
+    ctx: RunContext, source: SourceConfig, article: Article, page: Page | None
+) -> str:
     """Render the translations and the post, and hand them to the run's sink (the site
     folder, or the outbox). A failure before the post is on disk or staged gives the
     reservation back: the item is pending again."""
     main = ctx.site.post_path(article.id)
+    missing: dict[str, TranslationError] = {}
     try:
-        versions = await _translations(ctx, article)
+        versions = await _translations(ctx, article, missing)
         if versions:
             languages = (article.language, *versions)
             article = replace(article, translations=languages)
@@ -201,6 +205,10 @@ async def _publish(ctx: RunContext, source: SourceConfig, article: Article) -> s
         # (recovery), so every translation must already be there.
         files.append(rendered_post(ctx.site, ctx.cfg, source, article, thumbnail=thumbnail))
         ctx.sink.publish(article.id, files)
+        if page is not None and ctx.cfg.store.keep_html and not ctx.options.dry_run:
+            ctx.store.keep_page(article.id, page.url, page.html)
+        if missing and not ctx.options.dry_run:  # a later run writes them (catch-up)
+            want_translations(ctx.store, article, missing, ctx.cfg.translate.max_attempts)
     except LeaseLost:
         raise  # the reservation is another worker's now: not ours to give back
     except BaseException:  # cancelled included
@@ -233,8 +241,11 @@ async def _lead_image(ctx: RunContext, source: SourceConfig, article: Article) -
         return None
 
 
-async def _translations(ctx: RunContext, article: Article) -> dict[str, Article]:
-    """Translated versions of the article; a language that fails is left out (logged)."""
+async def _translations(
+    ctx: RunContext, article: Article, missing: dict[str, TranslationError]
+) -> dict[str, Article]:
+    """Translated versions of the article; a language that fails is left out (logged) and
+    put in ``missing`` with its error, for a later run to catch up."""
     cfg = ctx.cfg.translate
     extra = {"source": article.source, "url": article.url}
     versions: dict[str, Article] = {}
@@ -255,10 +266,12 @@ async def _translations(ctx: RunContext, article: Article) -> dict[str, Article]
             )
             log.info("%s", exc, extra=extra)
         except TranslationError as exc:
-            log.warning("translation skipped: %s", exc, extra=extra)
+            log.warning("translation left for a later run: %s", exc, extra=extra)
+            missing[target] = exc
         except Exception as exc:  # noqa: BLE001 - a failed language never blocks the post
             if storage_error(exc) is not None:
                 raise
-            log.error("translation skipped: %s", unexpected_reason(exc), extra=extra)
+            log.error("translation left for a later run: %s", unexpected_reason(exc), extra=extra)
             log.debug("traceback", exc_info=exc, extra=extra)
+            missing[target] = TranslationError(unexpected_reason(exc))
     return versions

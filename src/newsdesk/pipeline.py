@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from newsdesk.polling import poll_unit
 from newsdesk.publish import remove_stale_temp_files
 from newsdesk.publish.outbox import claim_publishing, recover, write_staged
 from newsdesk.publish.sink import SiteFolder
+from newsdesk.publish.translations import catch_up
 from newsdesk.report import RunReport
 from newsdesk.runtime import Progress, Quiet, RunContext, RunOptions
 from newsdesk.store import StateStore, open_store, site_lock, snapshot_store
@@ -118,12 +120,16 @@ async def _run(
     recover(live or site, store)
     write_staged(site, store)  # what workers finished, when this site had a queue
     async with Fetcher(cfg.fetch, observe=options.on_fetch) as fetcher:
-        robots = Robots(fetcher, *_robots_cache(store))
+        robots = Robots(fetcher, *robots_cache(store))
         ctx = RunContext(
             site, cfg, store, fetcher, robots, report, progress, options, SiteFolder(site, store)
         )
+        started = datetime.now(UTC)
         try:
             await _poll_and_process(ctx, sources)
+            if live is None and options.fetch_articles and cfg.translate.to and not ctx.stopping:
+                # Translations earlier runs could not write; not those this run just failed.
+                report.translations = await catch_up(site, cfg, store, fetcher, before=started)
         finally:
             store.expire_leases([ctx.owner])  # what this run held is free for the next
     if ctx.fault is not None:
@@ -198,7 +204,9 @@ async def _worker(
             waiter.cancel()
 
 
-def _robots_cache(store: StateStore) -> tuple[Loader, Saver]:
+def robots_cache(store: StateStore) -> tuple[Loader, Saver]:
+    """How ``Robots`` reads and keeps robots.txt answers: in the state store, for a day."""
+
     async def load(origin: str) -> RobotsRules | None:
         stored = store.robots(origin, ROBOTS_MAX_AGE)
         return RobotsRules(*stored) if stored else None

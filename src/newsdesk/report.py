@@ -80,16 +80,28 @@ class Decision:
 
 
 @dataclass(slots=True)
+class CaughtUp:
+    """Translations of earlier posts a run wrote (``publish/translations.py``), tries that
+    failed, and how many still wait for a later run."""
+
+    written: int = 0
+    failed: int = 0
+    waiting: int = 0
+
+
+@dataclass(slots=True)
 class RunReport:
     """The outcome of one ``newsdesk run``."""
 
     sources: dict[str, SourceReport] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     fallbacks: list[Failure] = field(default_factory=list)
+    """Items published from the feed's text because their page failed, and why it failed."""
     posts: list[PublishedPost] = field(default_factory=list)
     """The posts written, for notifications (a fleet's workers report theirs elsewhere)."""
-    """Items published from the feed's text because their page failed, and why it failed."""
     decisions: list[Decision] = field(default_factory=list)
+    translations: CaughtUp = field(default_factory=CaughtUp)
+    """Translations of earlier posts caught up by this run."""
 
     def source(self, name: str) -> SourceReport:
         """The report of source ``name``, created on first use."""

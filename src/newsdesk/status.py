@@ -9,7 +9,13 @@ from newsdesk.config import Config, load_config
 from newsdesk.layout import Site
 from newsdesk.notify import failed_notifications
 from newsdesk.publish.drafts import draft_ids
-from newsdesk.store import SourceStatus, StateStore, WorkerSeen, open_store
+from newsdesk.store import (
+    SourceStatus,
+    StateStore,
+    TranslationBacklog,
+    WorkerSeen,
+    open_store,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +33,8 @@ class SiteStatus:
     """source -> posts written as drafts, waiting for ``newsdesk approve``."""
     notify_failures: list[tuple[str, str, str, str]] = field(default_factory=list)
     """Webhooks whose last delivery failed: (url, event, when, why)."""
+    translations: TranslationBacklog | None = None
+    """Translations of published posts still to write, and the backend's failures."""
 
 
 WORKERS_SEEN_WITHIN = 300.0
@@ -64,6 +72,7 @@ def site_status(site_dir: Path, cfg: Config | None = None, *, errors: int = 3) -
         return SiteStatus(
             drafts=drafts,
             notify_failures=failed_notifications(store),
+            translations=store.translation_backlog(),
             sources=[as_configured(row, urls[row.name]) for row in store.source_status(names)],
             failures={name: store.last_errors(name, errors) for name in names},
             shrinking=store.shrinking_sources(names),

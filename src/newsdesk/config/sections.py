@@ -263,3 +263,6 @@ class TranslateConfig(Model):
     """Environment variable holding the API key (none needed for local servers)."""
     timeout: float = Field(default=120.0, gt=0, le=3600)
     """Seconds for one translation request."""
+    max_attempts: int = Field(default=10, ge=1, le=1000)
+    """Tries of one post's translation, the first included, before it is given up: a
+    backend that was down is tried again by each later run (a 4xx answer is not)."""

@@ -34,7 +34,15 @@ PROMPT = (
 
 
 class TranslationError(NewsdeskError):
-    """A translation backend failed; the original post is published anyway."""
+    """A translation backend failed; the original post is published anyway.
+
+    ``retry``: worth trying again on a later run (the backend was down, slow or confused);
+    false for a refusal (a 4xx) or a backend that cannot work as configured.
+    """
+
+    def __init__(self, message: str, *, retry: bool = True):
+        super().__init__(message)
+        self.retry = retry
 
 
 class TranslationSkipped(TranslationError):
@@ -95,7 +103,7 @@ class ChatTranslator:
                 url, body, headers=headers, trust=Trust.of_feed(url), timeout=self.cfg.timeout
             )
         except FetchError as exc:
-            raise TranslationError(f"{failed}: {exc}") from exc
+            raise TranslationError(f"{failed}: {exc}", retry=exc.transient) from exc
         try:
             content = json.loads(response.content)["choices"][0]["message"]["content"]
         except (ValueError, LookupError, TypeError):
@@ -115,7 +123,8 @@ class ArgosTranslator:
             from argostranslate import translate  # type: ignore[import-not-found]
         except ImportError:
             raise TranslationError(
-                "backend 'argos' needs argostranslate and its language models installed"
+                "backend 'argos' needs argostranslate and its language models installed",
+                retry=False,
             ) from None
         try:
             return str(await asyncio.to_thread(translate.translate, text, source, target))

@@ -20,6 +20,7 @@ from newsdesk.config import Config, SourceConfig
 from newsdesk.errors import Unreachable, storage_error
 from newsdesk.layout import Site
 from newsdesk.publish.outbox import claim_publishing, recover, write_staged
+from newsdesk.publish.translations import catch_up_now
 from newsdesk.queue.broker import Actors, connect
 from newsdesk.report import Failure, RunReport
 from newsdesk.runtime import Progress, RunOptions
@@ -128,6 +129,8 @@ def run_queued(
         if options.drain:
             _wait(work, options, progress)
             write_staged(site, store)
+            if cfg.translate.to and not options.stop.is_set():
+                report.translations = catch_up_now(site, cfg, store, before=now)
     finally:
         actors.close()
     _fill(report, work, before)

@@ -1,0 +1,173 @@
+"""Translations that catch up: a language whose backend was down when its post was published
+is written by a later run; a 4xx is not tried again; a re-extracted post's translations
+follow its new text. Through the real CLI, with a local chat-completions server."""
+
+from __future__ import annotations
+
+import json
+import re
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import yaml
+
+from newsdesk.config import load_config
+from newsdesk.layout import Site
+from newsdesk.store import open_store
+from tests.helpers import cli, write_site
+from tests.pages import investing_current_page, investing_feed, story_text
+from tests.server import LocalServer, send
+
+API = "/v1/chat/completions"
+TEXT = story_text("a story to translate", 60)
+
+
+def _backend(server: LocalServer, calls: list[str], answers: dict[str, int]) -> str:
+    """A chat-completions server that prefixes each paragraph with the target language, or
+    answers ``answers[language]`` (a status) for the languages named there."""
+
+    def completions(handler: BaseHTTPRequestHandler) -> None:
+        request = json.loads(handler.rfile.read(int(handler.headers["Content-Length"])))
+        match = re.search(r"to (\w+)\.", request["messages"][0]["content"])
+        assert match is not None
+        target = match.group(1)
+        calls.append(target)
+        if target in answers:
+            send(handler, answers[target], b"{}", Content_Type="application/json")
+            return
+        text = request["messages"][1]["content"]
+        out = "\n\n".join(f"[{target}] {p}" for p in text.split("\n\n"))
+        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": out}}]})
+        send(handler, 200, body.encode(), Content_Type="application/json")
+
+    handler_class = server.httpd.RequestHandlerClass
+    handler_class.do_POST = handler_class.do_GET  # type: ignore[attr-defined]
+    server.handle(API, completions)
+    return server.url("/v1")
+
+
+def _site(tmp_path: Path, server: LocalServer, api: str, to: list[str]) -> Path:
+    page = server.add("/wire/s", investing_current_page("Yen slides", [("p", TEXT)]))
+    feed = server.add(
+        "/wire.rss",
+        investing_feed([{"title": "Yen slides", "date": "2026-11-20 10:00:00", "link": page}]),
+    )
+    return write_site(
+        tmp_path / "site",
+        [{"name": "wire", "url": feed}],
+        fetch={"robots": False, "retries": 0},
+        extract={"workers": 1},
+        translate={"to": to, "url": api, "model": "test"},
+    )
+
+
+def _translations(post: Path) -> list[str]:
+    data = yaml.safe_load(post.read_text().split("---\n")[1])
+    return list(data["translations"])
+
+
+def _main(site: Path) -> Path:
+    return next(p for p in (site / "content" / "posts").glob("*.md") if p.name.count(".") == 1)
+
+
+def _run(site: Path) -> str:
+    done = cli("run", "--site", str(site), "--force")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _status(site: Path) -> str:
+    done = cli("status", "--site", str(site))
+    assert done.returncode == 0, done.stderr
+    return " ".join(done.stdout.split())
+
+
+def test_a_backend_down_in_one_run_and_up_in_the_next_fills_the_language(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    calls: list[str] = []
+    answers = {"de": 503}
+    site = _site(tmp_path, server, _backend(server, calls, answers), ["ja", "de"])
+    _run(site)
+    main = _main(site)
+    ja, de = main.with_name(main.stem + ".ja.md"), main.with_name(main.stem + ".de.md")
+    assert ja.exists()
+    assert not de.exists()
+    assert _translations(main) == ["en", "ja"]
+    status = _status(site)
+    assert "translations: 1 waiting for the next run, 0 given up" in status
+    assert "the backend failed 1 time(s)" in status
+    assert "503" in status
+
+    answers.clear()  # the backend is back
+    out = _run(site)
+    assert "translations of earlier posts: 1 written, 0 failed, 0 still waiting" in out
+    assert de.exists()
+    front, body = de.read_text().split("---\n")[1:3]
+    assert 'title: "[de] Yen slides"' in front
+    assert "\\[de\\] " in body
+    # Every post of the story lists the new language; the main post keeps its bytes otherwise.
+    assert _translations(main) == ["en", "ja", "de"]
+    assert _translations(ja) == ["en", "ja", "de"]
+    assert _translations(de) == ["en", "ja", "de"]
+    assert "translations: 0 waiting for the next run" in _status(site)
+    before = len(calls)
+    _run(site)
+    assert len(calls) == before  # nothing left to catch up
+    assert cli("build", "--site", str(site)).returncode == 0
+
+
+def test_a_refusal_is_not_tried_again(tmp_path: Path, server: LocalServer) -> None:
+    calls: list[str] = []
+    site = _site(tmp_path, server, _backend(server, calls, {"fr": 400}), ["fr"])
+    _run(site)
+    assert calls == ["fr"]
+    assert "0 waiting for the next run, 1 given up" in _status(site)
+    _run(site)
+    assert calls == ["fr"]  # a 4xx is never retried
+
+
+def test_a_post_gone_since_drops_its_waiting_translation(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    calls: list[str] = []
+    answers = {"de": 503}
+    site = _site(tmp_path, server, _backend(server, calls, answers), ["de"])
+    _run(site)
+    main = _main(site)
+    assert cli("prune", "--site", str(site), "--older-than", "0s").returncode == 0
+    assert not main.exists()
+    answers.clear()
+    _run(site)
+    assert "de" not in calls[1:]
+    assert "translations:" not in _status(site)  # nothing waits
+
+
+def test_a_reextracted_post_has_its_translations_made_again(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    calls: list[str] = []
+    site = _site(tmp_path, server, _backend(server, calls, {}), ["ja"])
+    _run(site)
+    main = _main(site)
+    ja = main.with_name(main.stem + ".ja.md")
+    ja_front = ja.read_text().split("---\n")[1]
+    added = "The ministry declined to comment further on the matter this week."
+    server.add("/wire/s", investing_current_page("Yen slides", [("p", TEXT), ("p", added)]))
+    done = cli("reextract", "--site", str(site))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "their translations: 1 made again, 0 failed" in done.stdout
+    text = ja.read_text()
+    assert f"\\[ja\\] {added}" in text
+    assert text.split("---\n")[1].replace(_summary(text), "") == ja_front.replace(
+        _summary("---\n" + ja_front + "---\n"), ""
+    )  # its front matter kept, but for the summary
+    cfg = load_config(site)
+    with open_store(Site(site), cfg.state.url) as store:
+        assert store.translation_backlog().waiting == 0
+
+
+def _summary(text: str) -> str:
+    match = re.search(r'\nsummary: "[^\n]*"', text)
+    assert match is not None
+    return match.group(0)
