@@ -567,6 +567,64 @@ def report(
 
 
 Ids = Annotated[list[str] | None, typer.Argument(help="Item ids (the post file names).")]
+
+
+@app.command()
+def reextract(
+    site: SiteOption = Path("."),
+    source: Annotated[str, typer.Option("--source", help="Only this source's posts.")] = "",
+    since: Annotated[
+        str, typer.Option("--since", help="Only posts published in this long, e.g. 7d, 12h.")
+    ] = "",
+    ids: Annotated[
+        list[str] | None, typer.Option("--id", help="Only this post (an item id); repeat it.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline", help="Use the pages the store kept ([store] keep_html); fetch nothing."
+        ),
+    ] = False,
+    wait: Wait = None,
+    verbose: Verbose = 0,
+) -> None:
+    """Extract published posts again with today's code and site rules, and rewrite in place
+    those whose text changed (body and summary; the date and other front matter are kept)."""
+    from newsdesk.config import parse_duration
+    from newsdesk.console import RichProgress, print_reextract
+    from newsdesk.logs import setup_logging
+
+    setup_logging(verbose)
+    seconds = None
+    if since:
+        try:
+            seconds = parse_duration(since)
+        except ValueError as exc:
+            _fail(ConfigError(f"--since: {exc}"))
+    cfg = _config(site)
+    from newsdesk.reextract import reextract as reextract_posts
+
+    try:
+        with RichProgress() as progress:
+            report = reextract_posts(
+                site,
+                cfg,
+                source=source,
+                since=seconds,
+                ids=ids or [],
+                dry_run=dry_run,
+                offline=offline,
+                wait=_finite_wait(wait),
+                progress=progress,
+            )
+    except NewsdeskError as exc:
+        _fail(exc)
+    print_reextract(report, site)
+
+
 EveryDraft = Annotated[bool, typer.Option("--all", help="Every draft of the site.")]
 DraftSource = Annotated[str, typer.Option("--source", help="Every draft of this source.")]
 

@@ -19,9 +19,10 @@ from newsdesk.report import RunReport, SourceReport
 if TYPE_CHECKING:
     from newsdesk.demo import DemoResult
     from newsdesk.layout import Site
+    from newsdesk.reextract import ReextractReport
     from newsdesk.runtime import RunOptions
     from newsdesk.status import FleetStatus, SiteStatus
-    from newsdesk.store import SourceStatus
+    from newsdesk.store import SourceStatus, TranslationBacklog
 
 console = Console()
 err_console = Console(stderr=True)
@@ -272,6 +273,14 @@ def print_run(report: RunReport, site: Site, options: RunOptions, *, wide: bool 
             highlight=False,
             soft_wrap=True,
         )
+    caught = report.translations
+    if caught.written or caught.failed:
+        console.print(
+            f"translations of earlier posts: {caught.written} written, {caught.failed} failed,"
+            f" {caught.waiting} still waiting (`newsdesk status` says why)",
+            markup=False,
+            highlight=False,
+        )
     for fallback in report.fallbacks:
         _note(
             "yellow",
@@ -286,6 +295,47 @@ def print_run(report: RunReport, site: Site, options: RunOptions, *, wide: bool 
             "`newsdesk run --force` polls them now",
             highlight=False,
         )
+
+
+REEXTRACT_COLUMNS = (
+    "source", "checked", "changed", "unchanged", "failed", "words gained", "words lost"
+)  # fmt: skip
+
+
+def print_reextract(report: ReextractReport, site: Path) -> None:
+    """The end of ``reextract``: per source the posts checked, changed, unchanged and failed
+    and the words gained and lost; then what was written and each failure."""
+    rows = [
+        (
+            escape(t.name),
+            str(t.checked),
+            str(t.changed),
+            str(t.unchanged),
+            str(t.failed),
+            f"+{t.gained}",
+            f"-{t.lost}",
+        )
+        for t in report.sources.values()
+    ]
+    title = "newsdesk reextract (dry run)" if report.dry_run else "newsdesk reextract"
+    console.print(compact(title, REEXTRACT_COLUMNS, rows, always=len(REEXTRACT_COLUMNS)))
+    for failure in report.failures:
+        _note("yellow", failure.source, f"{failure.url}: {failure.reason}", separator=" ")
+    changed = len(report.changed)
+    if report.dry_run:
+        console.print(f"dry run: {changed} post(s) would change; nothing was written", markup=False)
+        return
+    console.print(f"{changed} post(s) rewritten in place", markup=False, highlight=False)
+    caught = report.translations
+    if caught.written or caught.failed:
+        console.print(
+            f"their translations: {caught.written} made again, {caught.failed} failed"
+            f" ({caught.waiting} waiting for the next run)",
+            markup=False,
+            highlight=False,
+        )
+    if changed:
+        console.print(f"next: `newsdesk build --site {site}` builds the site", markup=False)
 
 
 def _note(colour: str, source: str, text: str, separator: str = ": ") -> None:
@@ -342,6 +392,20 @@ def print_fleet(fleet: FleetStatus) -> None:
         )
 
 
+def _print_backlog(backlog: TranslationBacklog | None) -> None:
+    """Translations of published posts still missing, and the backend's failures."""
+    if backlog is None or not (backlog.waiting or backlog.given_up or backlog.failures):
+        return
+    line = (
+        f"translations: {backlog.waiting} waiting for the next run, {backlog.given_up} given up;"
+        f" the backend failed {backlog.failures} time(s)"
+    )
+    if backlog.last_error:
+        line += f", last at {(backlog.last_failed_at or '')[:19].replace('T', ' ')} UTC:"
+        line += f" {backlog.last_error}"
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 def print_status(state: SiteStatus, *, wide: bool = False) -> None:
     """``status``: the table (compact at 80 columns or in a pipe, every column with
     ``wide``), sources whose text shrank, and each source's latest failures."""
@@ -380,6 +444,7 @@ def print_status(state: SiteStatus, *, wide: bool = False) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    _print_backlog(state.translations)
     if state.fleet is not None:
         print_fleet(state.fleet)
     for name, (before, now) in state.shrinking.items():

@@ -13,7 +13,7 @@ from newsdesk.config.document import Config
 from newsdesk.config.durations import MAX_DURATION, Duration, parse_duration
 from newsdesk.config.fields import LanguageCode
 from newsdesk.config.loading import load_config, parse_config
-from newsdesk.config.scale import DEFAULT_STATE_URL, QueueConfig, StateConfig
+from newsdesk.config.scale import DEFAULT_STATE_URL, QueueConfig, StateConfig, StoreConfig
 from newsdesk.config.sections import (
     DEFAULT_WIDGETS,
     DedupeConfig,
@@ -54,6 +54,7 @@ __all__ = [
     "SiteConfig",
     "SourceConfig",
     "StateConfig",
+    "StoreConfig",
     "TagsConfig",
     "TranslateConfig",
     "WatchConfig",

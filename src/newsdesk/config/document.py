@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from newsdesk.config.fields import Model
-from newsdesk.config.scale import QueueConfig, StateConfig
+from newsdesk.config.scale import QueueConfig, StateConfig, StoreConfig
 from newsdesk.config.sections import (
     DedupeConfig,
     ExtractConfig,
@@ -36,6 +36,7 @@ class Config(Model):
     dedupe: DedupeConfig = DedupeConfig()
     translate: TranslateConfig = TranslateConfig()
     state: StateConfig = StateConfig()
+    store: StoreConfig = StoreConfig()
     queue: QueueConfig = QueueConfig()
     sources: tuple[SourceConfig, ...] = ()
     notify: tuple[NotifyConfig, ...] = ()

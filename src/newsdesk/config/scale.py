@@ -1,4 +1,5 @@
-"""``[state]`` and ``[queue]``: where the state lives and, past one machine, the work queue.
+"""``[state]``, ``[store]`` and ``[queue]``: where the state lives, what it keeps and, past one
+machine, the work queue.
 
 With the defaults everything stays embedded: state in SQLite under the site's ``.newsdesk``
 folder and all work done in the ``run`` or ``watch`` process, with no server to set up.
@@ -33,6 +34,14 @@ class StateConfig(Model):
                 f" got {value.split('@')[-1]!r}"
             )
         return value
+
+
+class StoreConfig(Model):
+    """``[store]``: what the state store keeps beyond what publishing needs."""
+
+    keep_html: bool = False
+    """Keep each published page's HTML, compressed, so ``newsdesk reextract --offline``
+    needs no network (about 32 KB per post on real news pages; see the README)."""
 
 
 class QueueConfig(Model):
