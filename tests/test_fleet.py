@@ -9,6 +9,7 @@ import random
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from PIL import Image
 from newsdesk.store import ItemStatus, open_store
 from tests.fleet import NewsServer, Workers, max_in_flight, posts, wait_for
 from tests.helpers import cli, write_site
+from tests.server import Receiver
 from tests.servers import PostgresServer, RedisServer, postgres_server, redis_server
 
 __all__ = ["postgres_server", "redis_server"]  # fixtures, imported to be found
@@ -293,6 +295,35 @@ def test_workers_download_lead_images_and_the_publisher_writes_them(
     assert {h.path for h in news.hits if h.path.startswith("/img/")} == {
         f"/img/{n}.jpg" for n in range(5)
     }
+
+
+def test_a_fleets_run_notifies_the_posts_its_workers_wrote(
+    tmp_path: Path, postgres_server: PostgresServer, redis_server: RedisServer
+) -> None:
+    news = NewsServer(sources=1, per_source=4, hosts=1)
+    hook = Receiver()
+    state = postgres_server.create_database()
+    site = _fleet_site(tmp_path / "site", news, state, redis_server.url)
+    config = site / "newsdesk.toml"
+    config.write_text(config.read_text() + f'[[notify]]\nurl = "{hook.url}"\n')
+    try:
+        _run_with_workers(site, tmp_path, 1)
+    finally:
+        news.close()
+        hook.close()
+    [body] = hook.bodies  # one batch, after the run
+    assert body["event"] == "published"
+    items = body["items"]
+    written = {p.stem: p for p in posts(site)}
+    assert sorted(i["path"].split("/")[-1][:-3] for i in items) == sorted(written)
+    for item in items:
+        assert set(item) == {"title", "url", "path", "source", "date", "summary", "tags"}
+        assert item["source"] == "Source 0"
+        assert item["tags"] == ["Source 0"]
+        assert item["url"].startswith("http://")
+        assert item["summary"].endswith("...")
+        assert datetime.fromisoformat(item["date"]).tzinfo is not None
+        assert f'title: "{item["title"]}"' in (site / item["path"]).read_text()
 
 
 def test_a_source_no_worker_knows_is_reported_not_waited_for_forever(

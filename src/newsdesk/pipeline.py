@@ -83,8 +83,9 @@ def run(
                     require_fleet()
                     from newsdesk.queue.dispatch import run_queued
 
-                    return run_queued(site, cfg, store, options, progress)
-                report = asyncio.run(_run(site, cfg, store, progress, options))
+                    report = run_queued(site, cfg, store, options, progress)
+                else:
+                    report = asyncio.run(_run(site, cfg, store, progress, options))
         if cfg.notify and options.fetch_articles:
             # After the lock is released: a slow or hanging webhook never holds up the next run.
             from newsdesk.notify import notify

@@ -11,14 +11,19 @@ import re
 import socket
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from itertools import groupby
 from pathlib import Path, PurePosixPath
+from zoneinfo import ZoneInfo
 
 from newsdesk.enrich.image import ImageRefused, check_image
 from newsdesk.errors import NewsdeskError
 from newsdesk.layout import Site
 from newsdesk.publish.files import add_source_link, write_atomic
+from newsdesk.publish.post import DATE_FORMAT
+from newsdesk.publish.revise import NotAPost, front_values, split_post
 from newsdesk.publish.writer import write_file
+from newsdesk.report import PublishedPost
 from newsdesk.runtime import owner_is_gone
 from newsdesk.store import OutboxEntry, StateStore
 
@@ -77,17 +82,61 @@ def recover(site: Site, store: StateStore) -> None:
             store.unreserve(item.id)
 
 
-def write_staged(site: Site, store: StateStore, *, batch: int = 100) -> None:
-    """Write every staged post and link to ``site``, and finish each item."""
+def write_staged(site: Site, store: StateStore, *, batch: int = 100) -> list[str]:
+    """Write every staged post and link to ``site``, and finish each item; returns the
+    items whose posts were written (not those that only added a link)."""
+    written: list[str] = []
     while entries := store.outbox(batch):
         for item_id, group in groupby(entries, key=lambda entry: entry.item_id):
-            write_item(site, group)
+            kinds = write_item(site, group)
             store.finish(item_id)
+            if "post" in kinds:
+                written.append(item_id)
+    return written
 
 
-def write_item(site: Site, entries: Iterable[OutboxEntry]) -> None:
-    """Write one item's files in their order. An entry that is not a post of this site, or a
-    link that cannot be read, is left out (and said)."""
+def written_post(
+    site: Site, store: StateStore, item_id: str, timezone: str
+) -> PublishedPost | None:
+    """A post the publisher wrote, as a notification describes it: read back from its file
+    (title, date, summary, tags) and the store (source, URL, path); None when it is gone."""
+    item = store.item(item_id)
+    if item is None or not item.path:
+        return None
+    try:
+        front = front_values(split_post((site.root / item.path).read_text("utf-8")).front)
+    except (OSError, UnicodeDecodeError, NotAPost):
+        return None
+    try:
+        local = datetime.strptime(str(front.get("date", "")), DATE_FORMAT)
+        date = local.replace(tzinfo=ZoneInfo(timezone)).isoformat()
+    except ValueError:
+        date = str(front.get("date", ""))
+    tags = front.get("tags")
+    return PublishedPost(
+        title=str(front.get("title", item.title)),
+        url=item.final_url or item.url,
+        path=item.path,
+        source=item.source,
+        date=date,
+        summary=str(front.get("summary", "")),
+        tags=tuple(_term(str(t)) for t in tags) if isinstance(tags, list) else (),
+    )
+
+
+def _term(name: str) -> str:
+    """A category or tag as it was before ``term_name`` spelled it for a safe URL."""
+    return re.sub(
+        r"~(\d{1,7})~",
+        lambda m: chr(int(m.group(1))) if int(m.group(1)) < 0x110000 else m.group(0),
+        name,
+    )
+
+
+def write_item(site: Site, entries: Iterable[OutboxEntry]) -> set[str]:
+    """Write one item's files in their order; returns {"post"} when a post was written. An entry
+    that is not a post of this site, or a link that cannot be read, is left out (and said)."""
+    kinds: set[str] = set()
     for entry in entries:
         if entry.kind == "image":
             _write_image(site, entry)
@@ -101,12 +150,14 @@ def write_item(site: Site, entries: Iterable[OutboxEntry]) -> None:
             )
         elif entry.kind == "post":
             write_file(path, entry.body)
+            kinds.add("post")
         elif entry.kind == "link" and path.exists():
             try:
                 link = json.loads(entry.body)
                 add_source_link(path, str(link["source"]), str(link["url"]))
             except (ValueError, TypeError, KeyError) as exc:
                 log.error("outbox link refused: %s", exc, extra={"url": entry.item_id})
+    return kinds
 
 
 def _write_image(site: Site, entry: OutboxEntry) -> None:

@@ -19,7 +19,7 @@ from datetime import datetime
 from newsdesk.config import Config, SourceConfig
 from newsdesk.errors import Unreachable, storage_error
 from newsdesk.layout import Site
-from newsdesk.publish.outbox import claim_publishing, recover, write_staged
+from newsdesk.publish.outbox import claim_publishing, recover, write_staged, written_post
 from newsdesk.publish.translations import catch_up_now
 from newsdesk.queue.broker import Actors, connect
 from newsdesk.report import Failure, RunReport
@@ -57,6 +57,8 @@ class _Round:
     """Each due source's last poll time (ISO text, "" for never) before this run."""
     waiting: list[SourceConfig] = field(default_factory=list)
     abandoned: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    """Items whose posts this run wrote (for the ``published`` notification)."""
 
     def __post_init__(self) -> None:
         self.waiting = list(self.due)
@@ -106,7 +108,7 @@ def run_queued(
     claim_publishing(site, store, take_over=options.take_over)
     before = {s.name: s for s in store.source_status([s.name for s in sources])}
     recover(site, store)
-    write_staged(site, store)
+    written = write_staged(site, store)
     now = utcnow()
     due = []
     for source in sources:
@@ -117,7 +119,7 @@ def run_queued(
             due.append(source)
     actors = connect(cfg.queue)
     try:
-        work = _Round(site, cfg, store, actors, sources, due, now)
+        work = _Round(site, cfg, store, actors, sources, due, now, written=written)
         try:
             work.send_polls(due)
             # What the queue already holds stands for pending items too (a --no-wait run
@@ -128,12 +130,17 @@ def run_queued(
         progress.sources_started(len(due))
         if options.drain:
             _wait(work, options, progress)
-            write_staged(site, store)
+            work.written += write_staged(site, store)
             if cfg.translate.to and not options.stop.is_set():
                 report.translations = catch_up_now(site, cfg, store, before=now)
     finally:
         actors.close()
     _fill(report, work, before)
+    report.posts = [
+        post
+        for item_id in dict.fromkeys(work.written)
+        if (post := written_post(site, store, item_id, cfg.site.timezone)) is not None
+    ]
     return report
 
 
@@ -177,7 +184,7 @@ class _Watch:
 
     def done(self) -> bool:
         work, store = self.work, self.work.store
-        write_staged(work.site, store)
+        work.written += write_staged(work.site, store)
         empty = work.actors.depth() == 0
         if not empty and time.monotonic() < self.next_look:
             return False  # the fleet is busy: the rest can wait for the next look
