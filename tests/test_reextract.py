@@ -5,6 +5,7 @@ local fixture server."""
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,8 @@ def _site(
 ) -> Path:
     items = []
     for n in range(stories):
-        link = _page(server, f"/wire/{n}", f"Story {n}", [f"{FIRST} {n}"])
+        text = f"{FIRST} 0" if n == 0 else story_text(f"another story {n}", 60)
+        link = _page(server, f"/wire/{n}", f"Story {n}", [text])
         items.append({"title": f"Story {n}", "date": "2026-11-20 10:00:00", "link": link})
     feed = server.add("/wire.rss", investing_feed(items))
     other = _page(server, "/desk/0", "Desk story", [story_text("desk story", 60)])
@@ -57,7 +59,7 @@ def _posts(site: Path) -> dict[str, str]:
 def _wire_post(site: Path) -> Path:
     cfg = load_config(site)
     with open_store(Site(site), cfg.state.url) as store:
-        item = next(i for i in store.items() if i.source == "wire")
+        item = next(i for i in store.items() if i.source == "wire" and i.title == "Story 0")
     assert item.path is not None
     return site / item.path
 
@@ -206,3 +208,63 @@ def test_reextract_never_creates_a_post_or_an_item(
     with open_store(Site(site), cfg.state.url) as store:
         assert [(i.id, i.status, i.path) for i in store.items()] == items
     assert len(_posts(site)) == 2
+
+
+def test_a_paywalled_page_never_swaps_the_post_for_the_feeds_teaser(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    page = _page(server, "/wire/0", "Story", [FIRST])
+    teaser = story_text("the feed's teaser", 40)
+    rss = (
+        '<rss version="2.0"><channel><title>t</title><item><title>Story</title>'
+        f"<link>{page}</link><pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate>"
+        f"<description>{escape('<p>' + teaser + '</p>')}</description></item></channel></rss>"
+    )
+    feed = server.add("/wire.rss", rss, Content_Type="application/rss+xml")
+    site = write_site(
+        tmp_path / "site", [{"name": "wire", "url": feed}], fetch={"robots": False},
+        extract={"workers": 1}, store={"keep_html": True},
+    )  # fmt: skip
+    assert cli("run", "--site", str(site)).returncode == 0
+    before = _posts(site)
+    server.add("/wire/0", "<html><body><p>Subscribe to read this article.</p></body></html>")
+    done = cli("reextract", "--site", str(site))
+    assert _row(done.stdout, "wire")[:4] == ["1", "0", "0", "1"]
+    assert _posts(site) == before
+    # The good page stays kept: offline, the post comes out the same.
+    offline = cli("reextract", "--site", str(site), "--offline")
+    assert _row(offline.stdout, "wire")[:4] == ["1", "0", "1", "0"]
+
+
+def test_a_summary_from_a_hostile_page_is_xml_safe(tmp_path: Path, server: LocalServer) -> None:
+    site = _site(tmp_path, server)
+    html = investing_current_page("Story 0", [("p", f"MARKER {FIRST} 0")])
+    server.add("/wire/0", html.replace("MARKER", "Breaking &#xFFFE;news&#xFDD0; &#1;here"))
+    assert cli("reextract", "--site", str(site)).returncode == 0
+    text = _wire_post(site).read_text()
+    summary = yaml.safe_load(text.split("---\n")[1])["summary"]
+    assert summary.startswith("Breaking news here")
+
+
+def test_a_post_edited_while_its_page_is_fetched_is_left_to_the_editor(
+    tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsdesk.reextract as module
+
+    site = _site(tmp_path, server)
+    post = _wire_post(site)
+    _page(server, "/wire/0", "Story 0", [f"{FIRST} 0", ADDED])
+    from newsdesk.fetch.article import fetch_article as fetch
+
+    async def slow_fetch(*args: object, **kwargs: object) -> object:
+        page = await fetch(*args, **kwargs)  # type: ignore[arg-type]
+        post.write_text(post.read_text().replace("Story 0", "Story zero"))  # the editor saves
+        return page
+
+    monkeypatch.setattr(module, "fetch_article", slow_fetch)
+    report = module.reextract(site, source="wire")
+    assert [f.reason for f in report.failures] == [
+        f"the post {post.relative_to(site)} was changed while it was re-extracted"
+    ]
+    assert "Story zero" in post.read_text()
+    assert ADDED not in post.read_text()

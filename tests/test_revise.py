@@ -23,6 +23,7 @@ from newsdesk.publish.revise import (
     with_new_text,
     word_changes,
 )
+from newsdesk.xmltext import xml_safe
 
 any_text = st.text(st.characters(codec="utf-8"), min_size=1, max_size=120)
 paragraphs = st.lists(any_text.filter(lambda t: t.split()), min_size=1, max_size=5)
@@ -69,7 +70,7 @@ def test_a_new_text_keeps_every_other_key_and_the_links(
     body = render_body(tuple(Block("p", t) for t in new), "paragraphs")
     revised = with_new_text(text, body, summary)
     before, after = _front(text), _front(revised)
-    assert after.pop("summary") == summary
+    assert after.pop("summary") == xml_safe(summary)  # as every value newsdesk writes
     before.pop("summary")
     assert after == before
     assert split_post(revised).body == body.strip("\n")
@@ -138,6 +139,36 @@ def test_set_key_adds_only_when_asked() -> None:
 def test_what_is_not_a_post_is_refused(text: str) -> None:
     with pytest.raises(NotAPost):
         split_post(text)
+
+
+def test_an_editors_trailing_blank_lines_and_spaces_keep_the_links() -> None:
+    text = '---\ntitle: "T"\nsummary: "old"\n---\n\nold body\n\n[src](https://x/y) \n\n'
+    revised = with_new_text(text, "new body", "s")
+    assert revised.endswith("\n\nnew body\n\n[src](https://x/y)\n")
+
+
+def test_a_post_without_its_source_link_is_not_rewritten() -> None:
+    with pytest.raises(NotAPost, match="source link"):
+        with_new_text('---\ntitle: "T"\n---\n\nbody only\n', "new", "s")
+
+
+def test_block_scalars_with_blank_lines_and_comments_are_replaced_whole() -> None:
+    text = (
+        "---\ntitle: T\nsummary: |\n  first\n\n  second\n"
+        "translations:\n  - en\n# a comment\n  - ja\ntags: [a]\n---\n\nbody\n\n[w](https://w/)\n"
+    )
+    revised = with_language(with_new_text(text, "new", "S"), "de")
+    assert _front(revised) == {
+        "title": "T",
+        "summary": "S",
+        "translations": ["en", "ja", "de"],
+        "tags": ["a"],
+    }
+
+
+def test_a_summary_is_written_xml_safe() -> None:
+    revised = with_new_text(_post("T", ["old"]), "new", "bad \ufffe\x01 chars")
+    assert _front(revised)["summary"] == "bad  chars"
 
 
 def test_words_gained_and_lost_count_changed_words_not_moved_ones() -> None:

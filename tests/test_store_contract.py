@@ -535,10 +535,16 @@ def test_translations_wait_fail_and_catch_up(store: StateStore) -> None:
         (a, 0, '{"a": 2}'),
     ]
     assert store.translations_due(["de"], 2, before=datetime.now(UTC) - timedelta(days=1)) == []
+    assert store.waiting_translations(a) == ["de"]
+    assert store.waiting_translations(b) == ["de"]
     store.translation_done(b, "de")
+    assert store.waiting_translations(b) == []
     backlog = store.translation_backlog()
     assert (backlog.waiting, backlog.given_up, backlog.failures) == (1, 1, 3)
     assert [d.item_id for d in store.translations_due(["de"], 2, limit=1)] == [a]
+    assert store.retry_given_up_translations() == 1  # fr: the backend was fixed
+    assert store.waiting_translations(a) == ["de", "fr"]
+    assert store.translation_backlog().given_up == 0
     _publish(store, a, "https://x.test/a")
     store.mark_pruned(a)
     assert store.translation_backlog().waiting == 0

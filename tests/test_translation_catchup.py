@@ -9,6 +9,7 @@ import re
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+import pytest
 import yaml
 
 from newsdesk.config import load_config
@@ -171,3 +172,88 @@ def _summary(text: str) -> str:
     match = re.search(r'\nsummary: "[^\n]*"', text)
     assert match is not None
     return match.group(0)
+
+
+def test_a_run_killed_between_a_translation_and_the_lists_is_finished_later(
+    tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsdesk.publish.translations as catchup
+    from newsdesk.pipeline import run
+    from newsdesk.runtime import RunOptions
+
+    answers = {"de": 503}
+    site = _site(tmp_path, server, _backend(server, [], answers), ["de"])
+    _run(site)
+    main = _main(site)
+    de = main.with_name(main.stem + ".de.md")
+    answers.clear()
+
+    def killed(old: str, language: str) -> str:
+        raise KeyboardInterrupt  # the process dies right after the translation was written
+
+    monkeypatch.setattr(catchup, "with_language", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run(site, options=RunOptions(force=True))
+    monkeypatch.undo()
+    assert de.exists()
+    assert _translations(main) == ["en"]
+    _run(site)
+    assert _translations(main) == ["en", "de"]
+    assert _translations(de) == ["en", "de"]
+
+
+def test_a_waiting_translation_is_made_from_the_reextracted_text(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    answers = {"de": 503}
+    site = _site(tmp_path, server, _backend(server, [], answers), ["de"])
+    _run(site)
+    added = "The ministry declined to comment further on the matter this week."
+    server.add("/wire/s", investing_current_page("Yen slides", [("p", TEXT), ("p", added)]))
+    done = cli("reextract", "--site", str(site))
+    assert done.returncode == 0, done.stdout + done.stderr
+    answers.clear()
+    _run(site)
+    main = _main(site)
+    assert f"\\[de\\] {added}" in main.with_name(main.stem + ".de.md").read_text()
+
+
+def test_a_reextract_killed_after_its_write_still_refreshes_the_translations(
+    tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsdesk.reextract as module
+
+    site = _site(tmp_path, server, _backend(server, [], {}), ["ja"])
+    _run(site)
+    main = _main(site)
+    added = "The ministry declined to comment further on the matter this week."
+    server.add("/wire/s", investing_current_page("Yen slides", [("p", TEXT), ("p", added)]))
+    from newsdesk.publish.files import write_atomic as write
+
+    def write_then_die(path: Path, text: str) -> None:
+        write(path, text)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "write_atomic", write_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        module.reextract(site)
+    monkeypatch.undo()
+    assert added in main.read_text()
+    _run(site)  # the next run finds the translation waiting
+    assert f"\\[ja\\] {added}" in main.with_name(main.stem + ".ja.md").read_text()
+
+
+def test_a_refusal_is_tried_again_once_the_backend_configuration_changes(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    calls: list[str] = []
+    answers = {"fr": 404}  # a wrong URL or model
+    site = _site(tmp_path, server, _backend(server, calls, answers), ["fr"])
+    _run(site)
+    assert "1 given up" in _status(site)
+    answers.clear()
+    config = site / "newsdesk.toml"
+    config.write_text(config.read_text().replace('model = "test"', 'model = "fixed"'))
+    out = _run(site)
+    assert "translations of earlier posts: 1 written" in out
+    assert calls == ["fr"] * 3  # refused at the title; then the title and the body

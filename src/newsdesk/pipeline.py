@@ -130,7 +130,9 @@ async def _run(
             await _poll_and_process(ctx, sources)
             if live is None and options.fetch_articles and cfg.translate.to and not ctx.stopping:
                 # Translations earlier runs could not write; not those this run just failed.
-                report.translations = await catch_up(site, cfg, store, fetcher, before=started)
+                report.translations = await catch_up(
+                    site, cfg, store, fetcher, before=started, stop=lambda: ctx.stopping
+                )
         finally:
             store.expire_leases([ctx.owner])  # what this run held is free for the next
     if ctx.fault is not None:

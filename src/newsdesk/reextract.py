@@ -189,7 +189,8 @@ async def _reextract(
             pool.close()
         if work.fault is not None:
             raise work.fault
-        if retranslate and not report.dry_run and cfg.translate.to:
+        if retranslate and not report.dry_run and not offline and cfg.translate.to:
+            # Offline, nothing goes to the network: the next run makes them.
             report.translations = await catch_up(
                 site, cfg, store, fetcher, limit=len(retranslate) * len(cfg.translate.to)
             )
@@ -274,43 +275,49 @@ class _Work:
             extracted = await self.pool.run(task)
         except WorkerDied as exc:
             raise _Failed(str(exc)) from None
+        if extracted.word_count < self.cfg.extract.min_words:  # a paywall, a consent page
+            raise _Failed(
+                f"the page now gives {extracted.word_count} word(s), fewer than [extract]"
+                f" min_words = {self.cfg.extract.min_words}: the post is kept as it is"
+            )
         try:
+            # The page's own text only: the feed's teaser never replaces a published post.
             article = build_article(
                 self.cfg,
                 source,
                 item_id=item.id,
                 url=item.url,
-                entry=entry,
+                entry=replace(entry, content_html=""),
                 page=page,
                 extracted=extracted,
                 page_error=None,
             )
-        except NewsdeskError as exc:  # no text, no title
+        except NewsdeskError as exc:  # no title, or only the headline
             raise _Failed(str(exc)) from None
-        words = word_count(article.blocks)
-        if words < self.cfg.extract.min_words:  # a paywall, a consent page, an error page
-            raise _Failed(
-                f"the page now gives {words} word(s), fewer than [extract] min_words ="
-                f" {self.cfg.extract.min_words}: the post is kept as it is"
-            )
         article = enrich(article, source, self.cfg)
         body = render_body(article.blocks, self.cfg.posts.body_style)
-        new = with_new_text(old, body, article.summary)
+        try:
+            new = with_new_text(old, body, article.summary)
+        except NotAPost as exc:
+            raise _Failed(f"the post {item.path} cannot be rewritten safely: {exc}") from None
         gained, lost = word_changes(parts.body, split_post(new).body)
-        tally.gained += gained
-        tally.lost += lost
         dry = self.report.dry_run
         if self.cfg.store.keep_html and not self.offline and not dry:
             self.store.keep_page(item.id, page.url, page.html)
         if new == old:
             return False
+        if not dry:
+            # The state first: a run killed after the write would see the post unchanged and
+            # never redo these (both are harmless if the write never happens).
+            fingerprint = signature(article.text) if self.cfg.dedupe.mode != "off" else None
+            self.store.revise(item.id, word_count(article.blocks), fingerprint or None)
+            self._want_translations(path, article)
+            if path.read_text(encoding="utf-8") != old:  # an editor saved it meanwhile
+                raise _Failed(f"the post {item.path} was changed while it was re-extracted")
+            write_atomic(path, new)
+        tally.gained += gained
+        tally.lost += lost
         self.report.changed.append(item.path or "")
-        if dry:
-            return True
-        write_atomic(path, new)
-        dedupe = self.cfg.dedupe.mode != "off"
-        self.store.revise(item.id, words, signature(article.text) if dedupe else None)
-        self._want_translations(path, article)
         return True
 
     async def _page(self, item: ItemRecord, entry: FeedEntry, source: SourceConfig) -> Page:
@@ -330,18 +337,23 @@ class _Work:
             raise _Failed(f"page failed: {exc}") from None
 
     def _want_translations(self, path: Path, article: Article) -> None:
-        """The post's translations into configured languages are made again from the new
-        text, by the catch-up at the end."""
+        """The post's translations into configured languages, written or still waiting,
+        are made again from the new text by the catch-up."""
         stem = f"{article.id}."
-        languages = sorted(
+        written = sorted(
             p.name[len(stem) : -len(".md")]
             for p in path.parent.glob(f"{article.id}.*.md")
             if p.name != path.name
         )
-        wanted = [lang for lang in languages if lang in self.cfg.translate.to]
+        waiting = self.store.waiting_translations(article.id)
+        wanted = sorted(
+            lang
+            for lang in {*written, *waiting}
+            if lang in self.cfg.translate.to and lang != article.language
+        )
         if not wanted:
             return
-        stored = article_to_json(replace(article, translations=(article.language, *languages)))
+        stored = article_to_json(replace(article, translations=(article.language, *written)))
         for language in wanted:
             self.store.want_translation(article.id, language, stored)
         self.retranslate.append(article.id)

@@ -148,7 +148,7 @@ def _loop(
             if metrics:
                 metrics.count(report)
             stats.published += report.published
-            if report.published:
+            if report.published or report.translations.written:
                 last_publish = time.monotonic()
             if on_cycle:
                 on_cycle(report)

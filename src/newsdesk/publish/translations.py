@@ -14,7 +14,9 @@ catch-up, since the backend is down for the rest too.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -36,6 +38,8 @@ from newsdesk.store.articles import article_from_json, article_to_json
 
 log = logging.getLogger("newsdesk")
 
+BACKEND_SETTING = "translate.backend"
+"""The state setting that remembers which backend configuration last translated."""
 BATCH = 100
 """Translations one run catches up at most: the backlog drains over several runs."""
 
@@ -61,15 +65,20 @@ async def catch_up(
     *,
     before: datetime | None = None,
     limit: int = BATCH,
+    stop: Callable[[], bool] | None = None,
 ) -> CaughtUp:
     """Write the waiting translations into the configured languages, up to ``limit``;
-    ``before``: only those last tried before it (not the ones this run just failed)."""
+    ``before``: only those last tried before it (not the ones this run just failed);
+    ``stop``: asked between translations, True ends the catch-up (the rest waits)."""
     done = CaughtUp()
     languages = list(cfg.translate.to)
     if not languages:
         return done
+    _retry_after_a_new_backend(cfg, store)
     due = store.translations_due(languages, cfg.translate.max_attempts, limit, before=before)
     for wanted in due:
+        if stop is not None and stop():
+            break
         extra = {"source": "", "url": "", "item": wanted.item_id, "language": wanted.language}
         try:
             article = article_from_json(wanted.article)
@@ -117,14 +126,34 @@ async def catch_up(
     return done
 
 
+def _retry_after_a_new_backend(cfg: Config, store: StateStore) -> None:
+    """Translations given up (a 4xx: a wrong URL, model or key name) wait again once the
+    ``[translate]`` backend, URL, model or key variable changed: the refusal was the old
+    configuration's."""
+    backend = cfg.translate
+    now = hashlib.sha256(
+        "\x00".join((backend.backend, backend.url, backend.model, backend.api_key_env)).encode()
+    ).hexdigest()[:16]
+    if store.setting(BACKEND_SETTING, now) != now:
+        revived = store.retry_given_up_translations()
+        store.change_setting(BACKEND_SETTING, now)
+        if revived:
+            log.info("the translation backend changed: %d given-up translation(s) retried", revived)
+
+
 def catch_up_now(
-    site: Site, cfg: Config, store: StateStore, *, before: datetime | None = None
+    site: Site,
+    cfg: Config,
+    store: StateStore,
+    *,
+    before: datetime | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> CaughtUp:
     """:func:`catch_up` with a fetcher of its own (a fleet's run, once the queue drained)."""
 
     async def run() -> CaughtUp:
         async with Fetcher(cfg.fetch) as fetcher:
-            return await catch_up(site, cfg, store, fetcher, before=before)
+            return await catch_up(site, cfg, store, fetcher, before=before, stop=stop)
 
     return asyncio.run(run())
 
@@ -156,17 +185,32 @@ async def _write(
         article, language, cfg.translate, cfg.posts.summary_words, store, fetcher
     )
     target = site.post_path(article.id, language)
+    main = site.post_path(article.id)
     if target.exists():  # the text changed: the translation follows, its front matter kept
         body = render_body(version.blocks, cfg.posts.body_style)
-        old = target.read_text(encoding="utf-8")
         try:
-            write_atomic(target, with_new_text(old, body, version.summary))
-            return
+            write_atomic(target, with_new_text(target.read_text("utf-8"), body, version.summary))
         except NotAPost:
-            pass  # not a post any more: written anew below
+            _write_new(site, cfg, article, version, language)  # not a post any more
+    else:
+        _write_new(site, cfg, article, version, language)
+    # Then every post already written lists the language, the main post last. Always: a
+    # run killed after the translation was written finishes the lists here.
+    others = [p for p in site.post_files(article.id) if p not in (main, target)]
+    for path in [*others, main]:
+        try:
+            old = path.read_text(encoding="utf-8")
+            new = with_language(old, language)
+            if new != old:
+                write_atomic(path, new)
+        except (NotAPost, FileNotFoundError) as exc:
+            log.warning("translations list not updated: %s", exc, extra={"path": str(path)})
+
+
+def _write_new(site: Site, cfg: Config, article: Article, version: Article, language: str) -> None:
+    """Write the translation as the first publish would have."""
     main = site.post_path(article.id)
-    main_text = main.read_text(encoding="utf-8")
-    front = front_values(split_post(main_text).front)
+    front = front_values(split_post(main.read_text(encoding="utf-8")).front)
     listed = front.get("translations")
     languages = [str(x) for x in listed] if isinstance(listed, list) else []
     if not languages:
@@ -174,8 +218,7 @@ async def _write(
     if language not in languages:
         languages.append(language)
     try:
-        source = cfg.source(article.source)
-        options = source.front_matter(cfg.posts)
+        options = cfg.source(article.source).front_matter(cfg.posts)
     except KeyError:  # the source left the config since: the site's own defaults
         options = cfg.posts
     options = options.model_copy(update={"draft": is_draft(main)})
@@ -187,12 +230,4 @@ async def _write(
         body_style=cfg.posts.body_style,
         thumbnail=thumbnail if isinstance(thumbnail, str) else None,
     )
-    write_atomic(target, text)
-    # Then every post already written lists the new language (the main post last).
-    others = [p for p in site.post_files(article.id) if p not in (main, target)]
-    for path in [*others, main]:
-        try:
-            old = path.read_text(encoding="utf-8")
-            write_atomic(path, with_language(old, language))
-        except (NotAPost, FileNotFoundError) as exc:
-            log.warning("translations list not updated: %s", exc, extra={"path": str(path)})
+    write_atomic(site.post_path(article.id, language), text)

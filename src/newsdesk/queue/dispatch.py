@@ -132,7 +132,9 @@ def run_queued(
             _wait(work, options, progress)
             work.written += write_staged(site, store)
             if cfg.translate.to and not options.stop.is_set():
-                report.translations = catch_up_now(site, cfg, store, before=now)
+                report.translations = catch_up_now(
+                    site, cfg, store, before=now, stop=options.stop.is_set
+                )
     finally:
         actors.close()
     _fill(report, work, before)

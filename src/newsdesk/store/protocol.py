@@ -205,6 +205,13 @@ class StateStore(Protocol):
     def translation_done(self, item_id: str, language: str) -> None:
         """The translation is written, or no longer wanted; its failures stay counted."""
 
+    def waiting_translations(self, item_id: str) -> list[str]:
+        """The languages ``item_id``'s translations wait in, sorted."""
+
+    def retry_given_up_translations(self) -> int:
+        """Every translation given up waits again, with no tries counted (the backend's
+        configuration changed); returns how many."""
+
     def translation_backlog(self) -> TranslationBacklog:
         """Translations waiting and given up, and the backend's failed tries."""
 

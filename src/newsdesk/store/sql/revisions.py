@@ -32,13 +32,14 @@ class RevisionsSQL(Connected):
 
     def revise(self, item_id: str, words: int, fingerprint: list[int] | None) -> None:
         """A published post's text was made again: its words, and its fingerprint unless
-        None, follow the new text; one transaction."""
+        None (or empty: a text too short to have one), follow the new text; one
+        transaction."""
         with self._transaction() as db:
             db.execute(
                 "UPDATE items SET words = ?, updated_at = ? WHERE id = ? AND status = ?",
                 (words, utc_now(), item_id, ItemStatus.PUBLISHED.value),
             )
-            if fingerprint is None:
+            if not fingerprint:
                 return
             db.execute(
                 "UPDATE items SET fingerprint = ? WHERE id = ? AND status = ?",
@@ -139,6 +140,30 @@ class RevisionsSQL(Connected):
             " WHERE item_id = ? AND language = ?",
             (DONE, utc_now(), item_id, language),
         )
+
+    def waiting_translations(self, item_id: str) -> list[str]:
+        """The languages ``item_id``'s translations wait in, sorted."""
+        rows = self._db.execute(
+            "SELECT language FROM pending_translations WHERE item_id = ? AND state = ?"
+            " ORDER BY language",
+            (item_id, WAITING),
+        )
+        return [str(row[0]) for row in rows]
+
+    def retry_given_up_translations(self) -> int:
+        """Every translation given up waits again, with no tries counted (the backend's
+        configuration changed); returns how many."""
+        with self._transaction() as db:
+            count = db.execute(
+                "SELECT COUNT(*) FROM pending_translations WHERE state = ?", (GIVEN_UP,)
+            ).fetchone()[0]
+            # updated_at is left as it was: they wait in the order they failed, and a run
+            # that revives them takes them at once.
+            db.execute(
+                "UPDATE pending_translations SET state = ?, attempts = 0 WHERE state = ?",
+                (WAITING, GIVEN_UP),
+            )
+        return int(count)
 
     def translation_backlog(self) -> TranslationBacklog:
         """Translations waiting and given up, and the backend's failed tries."""
