@@ -54,3 +54,19 @@ def split_post(text: str) -> tuple[str, str]:
     assert text.startswith("---\n")
     end = text.index("\n---\n", 4)
     return text[: end + 5], text[end + 5 :]
+
+
+def session_pids(session: int) -> list[int]:
+    """The processes alive in a session (Linux ``/proc``); zombies are not alive."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command name: state, ppid, pgrp, session, ...
+        if state[0] != "Z" and int(state[3]) == session:
+            found.append(int(entry.name))
+    return found

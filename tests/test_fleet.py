@@ -17,7 +17,7 @@ from PIL import Image
 
 from newsdesk.store import ItemStatus, open_store
 from tests.fleet import NewsServer, Workers, max_in_flight, posts, wait_for
-from tests.helpers import cli, write_site
+from tests.helpers import cli, session_pids, write_site
 from tests.server import Receiver
 from tests.servers import PostgresServer, RedisServer, postgres_server, redis_server
 
@@ -410,6 +410,7 @@ def test_a_multi_process_worker_serves_and_its_processes_die_with_it(
         [sys.executable, "-m", "newsdesk", "worker", "--site", str(site), "--processes", "2"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         done = cli("run", "--site", str(site), timeout=180)
@@ -424,6 +425,8 @@ def test_a_multi_process_worker_serves_and_its_processes_die_with_it(
         worker.kill()  # SIGKILL: the parent cannot stop its processes itself
         worker.wait()
         wait_for(lambda: not any(_alive(pid) for pid in children), timeout=10)
+        # Nothing of the worker's session is left: its processes' extraction pools neither.
+        wait_for(lambda: not session_pids(worker.pid), timeout=10)
     finally:
         if worker.poll() is None:
             worker.kill()

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from newsdesk.layout import Site
+from newsdesk.lifeline import die_with_parent
 from newsdesk.site.hugo_config import SEARCH_LIST
 from newsdesk.site.tools import hugo_binary, hugo_env, pagefind_binary
 
@@ -57,6 +58,7 @@ def run_hugo(site_dir: Path, destination: Path, themes: Path) -> Run:
         text=True,
         env=hugo_env(site_dir),
         check=False,
+        preexec_fn=die_with_parent(),  # ends with newsdesk, however it ends
     )
     # Hugo prints its banner and page counts on stdout and its log (WARN, ERROR) on stderr.
     return Run(done.returncode, done.stderr.strip())
@@ -145,6 +147,7 @@ def run_pagefind(
         capture_output=True,
         text=True,
         check=False,
+        preexec_fn=die_with_parent(),  # ends with newsdesk, however it ends
     )
     output = "\n".join(
         part for part in (hugo_output, done.stdout.strip(), done.stderr.strip()) if part

@@ -15,6 +15,7 @@ from pathlib import Path
 from newsdesk.config import Config, load_config
 from newsdesk.errors import ConfigError, NewsdeskError
 from newsdesk.layout import Site
+from newsdesk.lifeline import die_with_parent
 from newsdesk.publish import write_atomic
 from newsdesk.site.hugo_config import BUILT_IN_THEME, hugo_config
 
@@ -109,7 +110,9 @@ def serve_site(
         "warn",
     ]
     try:
-        return subprocess.run(command, env=hugo_env(site_dir), check=False).returncode
+        return subprocess.run(
+            command, env=hugo_env(site_dir), check=False, preexec_fn=die_with_parent()
+        ).returncode
     except KeyboardInterrupt:
         return 0
 
