@@ -425,7 +425,7 @@ def test_a_multi_process_worker_serves_and_its_processes_die_with_it(
         worker.kill()  # SIGKILL: the parent cannot stop its processes itself
         worker.wait()
         wait_for(lambda: not any(_alive(pid) for pid in children), timeout=10)
-        # Nothing of the worker's session is left: its processes' extraction pools neither.
+        # Nothing of the worker's session is left behind either.
         wait_for(lambda: not session_pids(worker.pid), timeout=10)
     finally:
         if worker.poll() is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -47,11 +48,15 @@ def _site(tmp_path: Path, server: LocalServer, stories: int = 60) -> Path:
 
 
 def _start(site: Path, *command: str) -> subprocess.Popen[bytes]:
+    # multiprocessing's scratch folders of a killed run stay in the test's own folder.
+    scratch = site.parent / "tmp"
+    scratch.mkdir(exist_ok=True)
     return subprocess.Popen(
         [sys.executable, "-m", "newsdesk", *command, "--site", str(site)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
     )
 
 
@@ -128,3 +133,20 @@ def test_a_build_killed_mid_hugo_leaves_nothing_behind(tmp_path: Path) -> None:
     _wait(lambda: hugo_cpu_seconds() >= 0.5, 120, "Hugo to be building")
     # Hugo is told at once (SIGTERM): it does not go on building for seconds, unseen.
     _kill_and_check(build, within=1.5)
+
+
+def test_a_killed_serve_takes_hugo_server_with_it(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "content" / "posts").mkdir(parents=True)
+    (site / "newsdesk.toml").write_text('[[sources]]\nname = "wire"\nurl = "https://x.test/f"\n')
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve = _start(site, "serve", "--port", str(port))
+
+    def hugo_listening() -> bool:
+        with socket.socket() as client:
+            return client.connect_ex(("127.0.0.1", port)) == 0
+
+    _wait(hugo_listening, 120, "hugo server to listen")
+    _kill_and_check(serve)  # its output goes nowhere: only the death signal can end it

@@ -3,10 +3,10 @@
 A run killed with SIGKILL (a ``timeout -s KILL`` wrapper, the OOM killer, a container stop)
 gets no chance to stop its children. Each child therefore watches its parent itself:
 
-- the extraction pool's fork server and each of its workers run a thread that waits on a
-  pidfd of the run's process (a poll of the pid where pidfds are missing) and ends its
-  process the moment the run's ends (``bind_to``); multiprocessing's resource tracker then
-  sees its pipe close and ends too;
+- the extraction pool's workers and a multi-process worker's processes run a thread that
+  waits on a pidfd of the process they work for and end their own process the moment it
+  ends (``bind_to``); the pool's fork server then sees its last user gone and ends, and
+  multiprocessing's resource tracker sees its pipe close and ends too;
 - Hugo, Pagefind and ``hugo server`` get a parent-death signal (Linux ``PR_SET_PDEATHSIG``,
   ``die_with_parent``): SIGTERM, as a stop would send them.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import select
 import signal
@@ -24,11 +25,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-PARENT_ENV = "NEWSDESK_LIFELINE_PARENT"
-"""Set for the fork server: the pid of the process that started it, which it watches."""
 POLL_SECONDS = 0.5
-"""How often a parent's pid is checked where the kernel gives no pidfd."""
+"""How often a parent is looked at where the kernel gives no pidfd (before Linux 5.3)."""
 _PR_SET_PDEATHSIG = 1
 
 
@@ -43,45 +43,47 @@ def _wait_for(pid: int) -> None:
         fd = os.pidfd_open(pid)
     except ProcessLookupError:
         os._exit(1)  # already gone
-    except (AttributeError, OSError):  # not Linux 5.3+: look now and then
+    except (AttributeError, OSError):  # no pidfd here: look now and then
         while _alive(pid):
             time.sleep(POLL_SECONDS)
         os._exit(1)
-    select.select([fd], [], [])  # readable once the process has ended
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while not poller.poll():  # readable once the process has ended
+        pass
     os._exit(1)
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs: a zombie (ended, not yet reaped) does not."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    with contextlib.suppress(OSError, IndexError):
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
     return True
 
 
-def mark_fork_server_parent() -> None:
-    """Tell a fork server started from now on which process it works for."""
-    os.environ[PARENT_ENV] = str(os.getpid())
-
-
-def bind_fork_server() -> None:
-    """In the fork server (imported by its preload): watch the process that started it. Any
-    other process that imports this is left alone."""
-    parent = os.environ.get(PARENT_ENV, "")
-    if parent.isdigit() and os.getppid() == int(parent) != os.getpid():
-        bind_to(int(parent))
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
 
 
 def die_with_parent() -> Callable[[], None] | None:
     """A ``preexec_fn`` that makes a child process get SIGTERM when this one ends (Linux);
     None where the platform has no such signal."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
+    prctl = _prctl()
+    if prctl is None:
         return None
     parent = os.getpid()
 

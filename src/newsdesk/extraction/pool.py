@@ -14,7 +14,7 @@ from functools import partial
 from typing import TypeVar
 
 from newsdesk.errors import FetchError
-from newsdesk.lifeline import bind_to, mark_fork_server_parent
+from newsdesk.lifeline import bind_to
 
 log = logging.getLogger("newsdesk")
 T = TypeVar("T")
@@ -128,12 +128,10 @@ def _start(pool: Executor, workers: int) -> None:
 
 def _process_pool(workers: int) -> Executor:
     context = multiprocessing.get_context("forkserver")
-    # The fork server imports the extractors once; workers fork from it ready to go. It and
-    # every worker end when this process ends, however it ends (lifeline.py).
-    mark_fork_server_parent()
-    context.set_forkserver_preload(
-        ["newsdesk.extraction", "newsdesk.extraction.forkserver_lifeline"]
-    )
+    # The fork server imports the extractors once; workers fork from it ready to go. Every
+    # worker ends when this process ends, however it ends (lifeline.py), and the fork server
+    # with its last user.
+    context.set_forkserver_preload(["newsdesk.extraction"])
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=bind_to, initargs=(os.getpid(),)
     )

@@ -9,12 +9,10 @@ processes of a multi-process worker end with their parent, however it ended.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from dramatiq.middleware import Middleware
 from newsdesk.config import Config, load_config
 from newsdesk.errors import ConfigError
 from newsdesk.layout import Site
+from newsdesk.lifeline import bind_to
 from newsdesk.queue import require_fleet
 from newsdesk.queue.broker import connect
 from newsdesk.queue.tasks import WorkerRuntime
@@ -67,7 +66,9 @@ def serve(
     children: list[Any] = []
     try:
         for _ in range(processes):
-            child = spawn.Process(target=_child, args=(str(site_dir), threads), daemon=False)
+            child = spawn.Process(
+                target=_child, args=(str(site_dir), threads, os.getpid()), daemon=False
+            )
             child.start()
             children.append(child)
         while not stop.wait(1.0):
@@ -77,7 +78,7 @@ def serve(
                         "worker process %s ended (%s): starting another", child.pid, child.exitcode
                     )
                     children[index] = spawn.Process(
-                        target=_child, args=(str(site_dir), threads), daemon=False
+                        target=_child, args=(str(site_dir), threads, os.getpid()), daemon=False
                     )
                     children[index].start()
     finally:
@@ -90,9 +91,11 @@ def serve(
                 child.kill()
 
 
-def _child(site_dir: str, threads: int) -> None:
-    """One process of a multi-process worker."""
-    _die_with_parent()
+def _child(site_dir: str, threads: int, parent: int) -> None:
+    """One process of a multi-process worker. It ends the moment its parent ends, however
+    (a parent stopped by SIGTERM stops it first, gracefully; one killed cannot): what it
+    held is leased, and another worker takes it when the lease ends."""
+    bind_to(parent)
     from newsdesk.logs import setup_logging
 
     setup_logging(1)
@@ -146,14 +149,3 @@ def _stop_on_signals() -> threading.Event:
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
     return stop
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to send this process SIGTERM when its parent dies (a parent killed with
-    SIGKILL cannot stop its children itself)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    if os.getppid() == 1:  # the parent died before the request above: go at once
-        os.kill(os.getpid(), signal.SIGTERM)
