@@ -17,6 +17,7 @@ from newsdesk.store import (
     ItemStatus,
     PollRecord,
     Publication,
+    SitemapFile,
     SQLiteStore,
     StateStore,
     StateURLError,
@@ -72,6 +73,7 @@ def _fill(store: StateStore) -> None:
     store.heartbeat("host:1", 7)
     assert store.setting("publisher", "abc host:/site") == "abc host:/site"
     store.keep_page(ids[0], "https://x.test/0", "<html><p>Grüße, 100 %</p></html>")
+    store.save_sitemap_file("xs", SitemapFile("https://x.test/s1.xml.gz", None, '"e1"', None))
     store.want_translation(ids[0], "de", '{"id": "a"}')
     store.translation_failed(ids[0], "de", "HTTP 503", retry=True, max_attempts=3)
 

@@ -53,6 +53,7 @@ def test_the_store_exports_its_protocol_records_and_default_backend() -> None:
         "Publication",
         "OutboxEntry",
         "SQLiteStore",
+        "SitemapFile",
         "SourceState",
         "SourceStatus",
         "StateStore",

@@ -26,6 +26,7 @@ from newsdesk.store import (
     ItemStatus,
     PollRecord,
     Publication,
+    SitemapFile,
     SQLiteStore,
     StateStore,
     TranslationBacklog,
@@ -336,6 +337,18 @@ def test_robots_answers_expire(store: StateStore) -> None:
     assert store.robots("https://x.test", 3600) == (200, "User-agent: *\nDisallow: /private")
     assert store.robots("https://x.test", -1) is None
     assert store.robots("https://y.test", 3600) is None
+
+
+def test_sitemap_files_are_remembered_per_source(store: StateStore) -> None:
+    assert store.sitemap_files("s") == {}
+    one = SitemapFile("https://x.test/a.xml", "2026-11-20T10:00:00+00:00", '"e"', None)
+    store.save_sitemap_file("s", one)
+    store.save_sitemap_file("t", SitemapFile("https://x.test/a.xml"))
+    assert store.sitemap_files("s") == {one.url: one}
+    newer = SitemapFile(one.url, "2026-11-21T10:00:00+00:00", None, "Sat, 21 Nov 2026")
+    store.save_sitemap_file("s", newer)  # replaced
+    assert store.sitemap_files("s") == {one.url: newer}
+    assert store.sitemap_files("t") == {one.url: SitemapFile(one.url)}
 
 
 def test_translations_are_cached_once(store: StateStore) -> None:

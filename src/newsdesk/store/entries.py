@@ -22,4 +22,5 @@ def entry_from_json(text: str) -> FeedEntry:
     data: dict[str, Any] = json.loads(text)
     data["published"] = parse_date(data.get("published"))
     data["authors"] = tuple(data.get("authors") or ())
+    data["keywords"] = tuple(data.get("keywords") or ())
     return FeedEntry(**data)

@@ -170,4 +170,20 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX pending_translations_state ON pending_translations (state)",
         ],
     ),
+    (
+        "m010_sitemaps",
+        [
+            # Each child file of a source's sitemap index: its lastmod and validators, so a
+            # poll fetches only the files that changed, conditionally.
+            """CREATE TABLE sitemap_files (
+                source TEXT NOT NULL,
+                url TEXT NOT NULL,
+                lastmod TEXT,
+                etag TEXT,
+                last_modified TEXT,
+                checked_at TEXT NOT NULL,
+                PRIMARY KEY (source, url)
+            )""",
+        ],
+    ),
 ]

@@ -25,6 +25,7 @@ from newsdesk.store.records import (
     PendingItem,
     PollRecord,
     Publication,
+    SitemapFile,
     SourceState,
     SourceStatus,
     TranslationBacklog,
@@ -74,6 +75,13 @@ class StateStore(Protocol):
 
     def save_robots(self, origin: str, status: int | None, text: str | None) -> None:
         """Store an origin's robots.txt answer."""
+
+    def sitemap_files(self, source: str) -> dict[str, SitemapFile]:
+        """The child files of ``source``'s sitemap index as last read, by URL."""
+
+    def save_sitemap_file(self, source: str, file: SitemapFile) -> None:
+        """Remember how a child file of ``source``'s sitemap index was last read (its
+        ``lastmod`` and validators), replacing what was known."""
 
     def cached_translation(self, key: str) -> str | None:
         """A translation made before, if any."""

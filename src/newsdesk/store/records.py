@@ -203,3 +203,14 @@ class TranslationBacklog:
     failures: int = 0
     last_error: str | None = None
     last_failed_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SitemapFile:
+    """A child file of a source's sitemap index as last read: its ``lastmod`` (as the index
+    said it, ISO 8601) and the validators its server sent."""
+
+    url: str
+    lastmod: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None

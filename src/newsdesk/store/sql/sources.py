@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from newsdesk.store.records import PollRecord, SourceState
+from newsdesk.store.records import PollRecord, SitemapFile, SourceState
 from newsdesk.store.sql.base import Connected, stored_reason, utc_now
 
 
@@ -138,4 +138,22 @@ class SourcesSQL(Connected):
             "INSERT INTO translations (key, text, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT (key) DO NOTHING",
             (key, text, utc_now()),
+        )
+
+    def sitemap_files(self, source: str) -> dict[str, SitemapFile]:
+        """The child files of ``source``'s sitemap index as last read, by URL."""
+        rows = self._db.execute(
+            "SELECT url, lastmod, etag, last_modified FROM sitemap_files WHERE source = ?",
+            (source,),
+        )
+        return {str(r[0]): SitemapFile(str(r[0]), r[1], r[2], r[3]) for r in rows}
+
+    def save_sitemap_file(self, source: str, file: SitemapFile) -> None:
+        """Remember how a child file of ``source``'s sitemap index was last read."""
+        self._db.execute(
+            "INSERT INTO sitemap_files (source, url, lastmod, etag, last_modified, checked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, url) DO UPDATE SET"
+            " lastmod = excluded.lastmod, etag = excluded.etag,"
+            " last_modified = excluded.last_modified, checked_at = excluded.checked_at",
+            (source, file.url, file.lastmod, file.etag, file.last_modified, utc_now()),
         )

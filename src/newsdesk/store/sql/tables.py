@@ -24,6 +24,7 @@ STATE_TABLES: dict[str, tuple[str, ...]] = {
     "settings": ("key",),
     "kept_pages": ("item_id",),
     "pending_translations": ("item_id", "language"),
+    "sitemap_files": ("source", "url"),
 }
 PAGE = 1000
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
