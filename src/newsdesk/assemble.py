@@ -102,5 +102,7 @@ def build_article(
         image=_image(extracted.image if extracted else "", trust)
         or _image(entry.image or "", trust),
         description=extracted.description if extracted else "",
-        language=extracted.language if extracted else "",
+        # A news sitemap's language is the publisher's word on this item: before the page's.
+        language=entry.language or (extracted.language if extracted else ""),
+        tags=entry.keywords,  # a news sitemap's keywords; enrich adds them to the tags
     )

@@ -441,11 +441,14 @@ app.add_typer(sources_app, name="sources")
 
 @sources_app.command("add")
 def sources_add(
-    url: Annotated[str, typer.Argument(help="A feed's URL, or any page of the site.")],
+    url: Annotated[
+        str, typer.Argument(help="A feed's or a sitemap's URL, or any page of the site.")
+    ],
     site: SiteOption = Path("."),
     name: Annotated[str, typer.Option(help="The source's name (default: the feed's title).")] = "",
 ) -> None:
-    """Find the feed at URL (a feed, or a page naming one), check it, and add it."""
+    """Find the feed at URL (a feed, a page naming one, or else the sitemaps its robots.txt
+    names), check it, and add it."""
     from newsdesk.console import console
     from newsdesk.sources.manage import add_source
 
@@ -454,8 +457,10 @@ def sources_add(
     except NewsdeskError as exc:
         _fail(exc)
     for feed in found.feeds:
+        counted = "file(s)" if feed.kind == "sitemap index" else "item(s)"
+        what = feed.title or "untitled" if feed.kind == "feed" else feed.kind
         console.print(
-            f"found {feed.url}: {feed.title or 'untitled'}, {feed.items} item(s)",
+            f"found {feed.url}: {what}, {feed.items} {counted}",
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -623,6 +628,55 @@ def reextract(
     except NewsdeskError as exc:
         _fail(exc)
     print_reextract(report, site)
+
+
+@app.command()
+def backfill(
+    site: SiteOption = Path("."),
+    source: Annotated[str, typer.Option("--source", help="The source to backfill.")] = "",
+    since: Annotated[str, typer.Option("--since", help="How far back, e.g. 30d, 12h.")] = "30d",
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="At most this many articles (the newest).")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Find and count what is in the window; fetch no article."),
+    ] = False,
+    wait: Wait = None,
+    verbose: Verbose = 0,
+    wide: Wide = False,
+) -> None:
+    """Publish a source's archive back to a date: its sitemap (index) or its feed's paged
+    archive, through the normal pipeline at the source's politeness; run it again to resume."""
+    from newsdesk.config import parse_duration
+    from newsdesk.console import RichProgress, print_backfill
+    from newsdesk.logs import setup_logging
+
+    setup_logging(verbose)
+    if not source:
+        _fail(ConfigError("--source: name the source to backfill"))
+    try:
+        seconds = parse_duration(since)
+    except ValueError as exc:
+        _fail(ConfigError(f"--since: {exc}"))
+    cfg = _config(site)
+    from newsdesk.backfill import backfill as backfill_source
+
+    try:
+        with RichProgress() as progress:
+            report = backfill_source(
+                site,
+                cfg,
+                source=source,
+                since=seconds,
+                limit=limit,
+                dry_run=dry_run,
+                wait=_finite_wait(wait),
+                progress=progress,
+            )
+    except NewsdeskError as exc:
+        _fail(exc)
+    print_backfill(report, site, wide=wide)
 
 
 EveryDraft = Annotated[bool, typer.Option("--all", help="Every draft of the site.")]

@@ -30,6 +30,10 @@ class FeedEntry:
     authors: tuple[str, ...] = ()
     content_html: str = ""
     image: str | None = None
+    language: str = ""
+    """The language the source declares for the item (a Google News sitemap's)."""
+    keywords: tuple[str, ...] = ()
+    """Keywords the source gives the item (a Google News sitemap's): extra tags."""
 
 
 @dataclass(frozen=True, slots=True)

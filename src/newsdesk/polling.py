@@ -46,7 +46,14 @@ async def _poll(ctx: RunContext, source: SourceConfig, registered: Callable[[int
         )
         return
     try:
-        polled = await poll_source(ctx.fetcher, source, state, ctx.trust(source), now)
+        polled = await poll_source(
+            ctx.fetcher,
+            source,
+            state,
+            ctx.trust(source),
+            now,
+            partial(ctx.store.sitemap_files, source.name),
+        )
     except (FetchError, FeedError) as exc:
         _failed(
             ctx,
@@ -63,9 +70,21 @@ async def _poll(ctx: RunContext, source: SourceConfig, registered: Callable[[int
         log.info("not modified", extra=extra)
         return
     result.seen = len(polled.entries)
-    for entry in polled.entries:
+    limit = source.max_entries if polled.sitemap else None
+    for entry in polled.entries:  # a sitemap's newest first
+        if limit is not None and result.new >= limit:
+            polled.warnings.append(
+                f"registered the newest {limit} new items (max_entries); the rest come with"
+                " the next polls"
+            )
+            break
         if _register(ctx, entry):
             result.new += 1
+    else:
+        # Every entry is registered: the child files need not be read again until they
+        # change (with some left out, they are read again next time).
+        for file in polled.files:
+            ctx.store.save_sitemap_file(source.name, file)
     if result.new:
         registered(result.new)
     for warning in polled.warnings:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from typing import Literal
+
+from pydantic import Field, field_validator
 
 from newsdesk.config.durations import Duration
 from newsdesk.config.fields import LanguageCode, Model, check_timezone, http_url
@@ -10,12 +12,18 @@ from newsdesk.config.sections import FilterRules, FrontMatterDefaults, Sidebar
 
 
 class SourceConfig(Model):
-    """``[[sources]]``: one feed."""
+    """``[[sources]]``: one feed or sitemap."""
 
     name: str
     """Unique name; used as category, tag and source link text."""
     url: str
-    """Feed URL (RSS, Atom, RDF or JSON Feed)."""
+    """Feed URL (RSS, Atom, RDF or JSON Feed), or a sitemap's (a urlset, a sitemap index, or
+    a Google News sitemap; gzip or not)."""
+    type: Literal["auto", "feed", "sitemap"] = "auto"
+    """What ``url`` is: ``auto`` tells a sitemap from a feed by the document itself."""
+    max_entries: int = Field(default=200, ge=1, le=50_000)
+    """A sitemap source registers at most this many new items per poll, the newest first
+    (the rest come with the next polls)."""
     lang: LanguageCode | None = None
     """Language of the source's posts; detected from the page when unset."""
     categories: tuple[str, ...] | None = None

@@ -34,6 +34,9 @@ class ParsedFeed:
     skipped: int = 0
     warnings: list[str] = field(default_factory=list)
     ttl: str | None = None
+    archive: str | None = None
+    """The feed's previous archive page (RFC 5005 ``prev-archive``), resolved, if it links
+    one."""
 
 
 def _unwrap_redirect(link: str) -> str:
@@ -143,7 +146,19 @@ def parse_feed(
             log.debug("entry could not be read: %r", exc, extra={"source": source, "url": url})
     feed = _keep_linked(plain_text(str(parsed.feed.get("title", ""))), entries, url, unreadable)
     ttl = parsed.feed.get("ttl")
-    return replace(feed, ttl=ttl if isinstance(ttl, str) else None)
+    return replace(feed, ttl=ttl if isinstance(ttl, str) else None, archive=_archive(parsed, url))
+
+
+def _archive(parsed: Any, base: str) -> str | None:
+    """The ``prev-archive`` link of a paged feed archive (RFC 5005), if an http(s) one."""
+    for link in parsed.feed.get("links", []) or []:
+        if isinstance(link, dict) and link.get("rel") == "prev-archive":
+            try:
+                href = urljoin(base, str(link.get("href", "")))
+            except ValueError:
+                return None
+            return href if is_http_url(href) else None
+    return None
 
 
 _CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from newsdesk.layout import CONFIG_FILE
 from newsdesk.publish.files import write_atomic
 from newsdesk.publish.frontmatter import quote
 from newsdesk.sources.feeds import parse_feed
+from newsdesk.sources.sitemap import inflate, looks_like_sitemap, parse_sitemap
 from newsdesk.xmltext import xml_safe
 
 FEED_TYPES = (
@@ -49,6 +50,8 @@ COMMON_PATHS = (
     "/rss/index.xml",
     "/feeds/posts/default",
 )
+MAX_SITEMAP_BYTES = 50_000_000
+"""A gzip sitemap checked by ``sources add`` is inflated up to this size."""
 MAX_CANDIDATES = 8
 """Feeds a page may name that are checked; a page naming more is not believed further."""
 _ACCEPT = (
@@ -65,11 +68,14 @@ class SourceError(NewsdeskError):
 
 @dataclass(frozen=True, slots=True)
 class FoundFeed:
-    """A feed that was fetched and read: its URL, title and how many items it has."""
+    """A feed (or sitemap) that was fetched and read: its URL, title and how many items it
+    has (a sitemap index: how many files it lists)."""
 
     url: str
     title: str
     items: int
+    kind: str = "feed"
+    """``feed``, ``sitemap``, ``news sitemap`` or ``sitemap index``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +110,7 @@ async def _discover(url: str, cfg: FetchConfig) -> Discovery:
             raise SourceError(f"{url}: {exc}") from None
         found = _as_feed(response.content, response.url, response.headers.get("content-type", ""))
         if isinstance(found, FoundFeed):
-            return Discovery([FoundFeed(url, found.title, found.items)], tried)
+            return Discovery([replace(found, url=url)], tried)
         root = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
         feeds: list[FoundFeed] = []
         # The feeds the page names; when none of them can be read, the usual paths.
@@ -121,7 +127,35 @@ async def _discover(url: str, cfg: FetchConfig) -> Discovery:
                     tried.append((candidate, result))
             if feeds:
                 break
+        if not feeds:  # no feed: the sitemaps robots.txt names, or the usual one
+            for candidate in await _robots_sitemaps(fetcher, root, trust):
+                result = await _check(fetcher, candidate, trust)
+                if isinstance(result, FoundFeed):
+                    feeds.append(result)
+                else:
+                    tried.append((candidate, result))
         return Discovery(feeds, tried)
+
+
+async def _robots_sitemaps(fetcher: Fetcher, root: str, trust: Trust) -> list[str]:
+    """The ``Sitemap:`` URLs of a site's robots.txt (http(s), at most a few), then
+    ``/sitemap.xml``; news sitemaps first, since they hold what is new."""
+    urls: list[str] = []
+    try:
+        response = await fetcher.get(root + "/robots.txt", trust=trust, retries=0)
+        text = response.content[:500_000].decode("utf-8", "replace")
+    except FetchError:
+        text = ""
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "sitemap":
+            url = urljoin(root + "/", value.strip())
+            if urlsplit(url).scheme in ("http", "https") and url not in urls:
+                urls.append(url)
+    if root + "/sitemap.xml" not in urls:
+        urls.append(root + "/sitemap.xml")
+    urls.sort(key=lambda u: "news" not in u.lower())  # stable: robots.txt order otherwise
+    return urls[:MAX_CANDIDATES]
 
 
 async def _check(fetcher: Fetcher, url: str, trust: Trust) -> FoundFeed | str:
@@ -131,10 +165,16 @@ async def _check(fetcher: Fetcher, url: str, trust: Trust) -> FoundFeed | str:
     except FetchError as exc:
         return str(exc)
     found = _as_feed(response.content, response.url, response.headers.get("content-type", ""))
-    return FoundFeed(url, found.title, found.items) if isinstance(found, FoundFeed) else found
+    return replace(found, url=url) if isinstance(found, FoundFeed) else found
 
 
 def _as_feed(content: bytes, url: str, content_type: str) -> FoundFeed | str:
+    try:
+        body = inflate(content, MAX_SITEMAP_BYTES)
+        if looks_like_sitemap(body):
+            return _as_sitemap(body, url)
+    except FeedError as exc:
+        return str(exc)
     try:
         feed = parse_feed(
             content, source="", url=url, zone=ZoneInfo("UTC"), content_type=content_type
@@ -142,6 +182,14 @@ def _as_feed(content: bytes, url: str, content_type: str) -> FoundFeed | str:
     except FeedError as exc:
         return str(exc)
     return FoundFeed(url, feed.title, len(feed.entries))
+
+
+def _as_sitemap(body: bytes, url: str) -> FoundFeed:
+    parsed = parse_sitemap(body, source="", url=url, zone=ZoneInfo("UTC"))
+    if parsed.index:
+        return FoundFeed(url, "", len(parsed.children), "sitemap index")
+    news = any(e.title for e in parsed.entries)
+    return FoundFeed(url, "", len(parsed.entries), "news sitemap" if news else "sitemap")
 
 
 def _named_feeds(content: bytes, base: str) -> list[str]:

@@ -7,6 +7,7 @@ entries, the validators to keep, when to poll next) or raises ``FetchError``/``F
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -18,7 +19,9 @@ from newsdesk.fetch.guard import Trust
 from newsdesk.models import FeedEntry
 from newsdesk.schedule import next_poll_after_success
 from newsdesk.sources.feeds import parse_feed
-from newsdesk.store.records import PollRecord, SourceState
+from newsdesk.sources.sitemap import inflate, looks_like_sitemap, parse_sitemap
+from newsdesk.sources.sitemaps import read_sitemap
+from newsdesk.store.records import PollRecord, SitemapFile, SourceState
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml,"
@@ -28,11 +31,15 @@ FEED_ACCEPT = (
 
 @dataclass(frozen=True, slots=True)
 class Polled:
-    """A polled feed: its entries (none for a 304), and what to remember of the poll."""
+    """A polled feed or sitemap: its entries (none for a 304; a sitemap's newest first), and
+    what to remember of the poll (a sitemap index's child files: once its entries are
+    registered)."""
 
     record: PollRecord
     entries: list[FeedEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    sitemap: bool = False
+    files: list[SitemapFile] = field(default_factory=list)
 
     @property
     def not_modified(self) -> bool:
@@ -58,21 +65,34 @@ def validator(response: Response, name: str) -> str | None:
 
 
 async def poll_source(
-    fetcher: Fetcher, source: SourceConfig, state: SourceState, trust: Trust, now: datetime
+    fetcher: Fetcher,
+    source: SourceConfig,
+    state: SourceState,
+    trust: Trust,
+    now: datetime,
+    sitemap_files: Callable[[], Mapping[str, SitemapFile]] = dict,
 ) -> Polled:
-    """Fetch and parse ``source``'s feed; FetchError or FeedError when it cannot be read."""
+    """Fetch and parse ``source``'s feed or sitemap; FetchError or FeedError when it cannot
+    be read. ``sitemap_files``: a sitemap index's child files as last read."""
     response = await fetcher.get(source.url, headers=conditional_headers(state), trust=trust)
     cache_control = response.headers.get("cache-control")
     if response.status == 304:
         after = next_poll_after_success(now, cache_control, None)
         record = PollRecord(source.url, 304, not_modified=True, next_poll_at=after)
         return Polled(record)
+    try:
+        body = inflate(response.content, fetcher.cfg.max_bytes)  # a .gz file, not encoded
+    except FeedError as exc:
+        exc.status = response.status
+        raise
+    if source.type == "sitemap" or (source.type == "auto" and looks_like_sitemap(body)):
+        return await _poll_sitemap(fetcher, source, response, body, trust, now, sitemap_files)
     # In a thread: a big feed takes feedparser seconds, during which the other sources'
     # requests must go on (their deadlines run).
     try:
         feed = await asyncio.to_thread(
             parse_feed,
-            response.content,
+            body,
             source=source.name,
             url=response.url,
             zone=ZoneInfo(source.feed_timezone),
@@ -91,3 +111,44 @@ async def poll_source(
         next_poll_at=next_poll_after_success(now, cache_control, feed.ttl),
     )
     return Polled(record, feed.entries, feed.warnings)
+
+
+async def _poll_sitemap(
+    fetcher: Fetcher,
+    source: SourceConfig,
+    response: Response,
+    body: bytes,
+    trust: Trust,
+    now: datetime,
+    sitemap_files: Callable[[], Mapping[str, SitemapFile]],
+) -> Polled:
+    zone = ZoneInfo(source.feed_timezone)
+    try:
+        top = await asyncio.to_thread(
+            parse_sitemap, body, source=source.name, url=response.url, zone=zone
+        )
+    except FeedError as exc:
+        exc.status = response.status
+        raise
+    read = await read_sitemap(
+        fetcher,
+        top,
+        source=source.name,
+        trust=trust,
+        zone=zone,
+        known=sitemap_files,
+        max_bytes=fetcher.cfg.max_bytes,
+    )
+    warnings = list(read.warnings)
+    if top.skipped:
+        warnings.append(f"{top.skipped} sitemap entr(ies) without a usable http(s) URL ignored")
+    record = PollRecord(
+        source.url,
+        response.status,
+        seen=len(read.entries),
+        feed_title=None,
+        etag=validator(response, "etag"),
+        last_modified=validator(response, "last-modified"),
+        next_poll_at=next_poll_after_success(now, response.headers.get("cache-control"), None),
+    )
+    return Polled(record, read.entries, warnings, sitemap=True, files=read.files)
