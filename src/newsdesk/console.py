@@ -10,13 +10,21 @@ from typing import TYPE_CHECKING
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
 from newsdesk.report import RunReport, SourceReport
 
 if TYPE_CHECKING:
+    from newsdesk.backfill import BackfillReport
     from newsdesk.demo import DemoResult
     from newsdesk.layout import Site
     from newsdesk.reextract import ReextractReport
@@ -53,6 +61,7 @@ class RichProgress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=err_console,
             transient=True,
         )
@@ -97,6 +106,8 @@ def _feed_state(s: SourceReport, short: bool) -> str:
         return f"paused until {s.not_due:%Y-%m-%d %H:%M} UTC"
     if s.status == 304:
         return "304" if short else "HTTP 304 (not modified)"
+    if s.status is None:
+        return "-" if short else "not polled"
     return f"{s.status}" if short else f"HTTP {s.status}"
 
 
@@ -335,6 +346,30 @@ def print_reextract(report: ReextractReport, site: Path) -> None:
             highlight=False,
         )
     if changed:
+        console.print(f"next: `newsdesk build --site {site}` builds the site", markup=False)
+
+
+def print_backfill(report: BackfillReport, site: Path, *, wide: bool = False) -> None:
+    """The end of ``backfill``: what the archive held in the window, then the run's table."""
+    since = report.since.strftime("%Y-%m-%d %H:%M")
+    console.print(
+        f"{report.source}: {report.found} article(s) since {since} UTC in {report.files}"
+        f" file(s); {report.registered} new to this site",
+        markup=False,
+        highlight=False,
+    )
+    for warning in report.warnings:
+        _note("yellow", report.source, warning)
+    if report.run is None:
+        for link in report.sample:
+            console.print(f"  {link}", markup=False, highlight=False, soft_wrap=True)
+        console.print("dry run: nothing was registered or fetched", markup=False)
+        return
+    from newsdesk.layout import Site
+    from newsdesk.runtime import RunOptions
+
+    print_run(report.run, Site(site), RunOptions(), wide=wide)
+    if report.run.published:
         console.print(f"next: `newsdesk build --site {site}` builds the site", markup=False)
 
 

@@ -163,8 +163,9 @@ async def _poll_and_process(ctx: RunContext, sources: list[SourceConfig]) -> Non
     fetching = ctx.options.fetch_articles
     known = ctx.store.pending_count(ctx.cfg.fetch.max_attempts, names) if fetching else 0
     arrivals = _Arrivals(known, ctx.progress if fetching else None)
-    ctx.progress.sources_started(len(sources))
-    polls = asyncio.gather(*(poll_unit(ctx, source, arrivals.announce) for source in sources))
+    polled = sources if ctx.options.poll else []
+    ctx.progress.sources_started(len(polled))
+    polls = asyncio.gather(*(poll_unit(ctx, source, arrivals.announce) for source in polled))
     if not fetching:
         await polls
         return

@@ -65,6 +65,8 @@ class RunOptions:
     """Poll only these sources (None: every enabled source)."""
     fetch_articles: bool = True
     """False: poll and register new items, fetch no article (``newsdesk poll``)."""
+    poll: bool = True
+    """False: poll no source; only process the items already pending (``backfill``)."""
     stop: threading.Event = field(default_factory=threading.Event)
     """Set it to stop taking new items; items in flight are finished and recorded."""
     drain: bool = True

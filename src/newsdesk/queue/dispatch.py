@@ -113,6 +113,8 @@ def run_queued(
     due = []
     for source in sources:
         state = store.source_state(source.name).for_url(source.url)
+        if not options.poll:
+            continue  # only the items already pending
         if not options.force and state.next_poll_at and state.next_poll_at > now:
             report.source(source.name).not_due = state.next_poll_at
         else:
