@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import struct
 import sys
@@ -176,3 +177,31 @@ class Receiver:
         self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+API = "/v1/chat/completions"
+
+
+def chat_backend(server: LocalServer, calls: list[str], answers: dict[str, int]) -> str:
+    """A chat-completions API on ``server`` at ``/v1``: its "translation" prefixes each
+    paragraph with ``[<language>]``; a language in ``answers`` gets that HTTP status instead.
+    Each request's target language is appended to ``calls``. Returns the API's base URL."""
+
+    def completions(handler: BaseHTTPRequestHandler) -> None:
+        request = json.loads(handler.rfile.read(int(handler.headers["Content-Length"])))
+        match = re.search(r"to (\w+)\.", request["messages"][0]["content"])
+        assert match is not None
+        target = match.group(1)
+        calls.append(target)
+        if target in answers:
+            send(handler, answers[target], b"{}", Content_Type="application/json")
+            return
+        text = request["messages"][1]["content"]
+        out = "\n\n".join(f"[{target}] {p}" for p in text.split("\n\n"))
+        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": out}}]})
+        send(handler, 200, body.encode(), Content_Type="application/json")
+
+    handler_class = server.httpd.RequestHandlerClass
+    handler_class.do_POST = handler_class.do_GET  # type: ignore[attr-defined]
+    server.handle(API, completions)
+    return server.url("/v1")

@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from newsdesk.layout import Site
+from newsdesk.store import ItemStatus, open_store
 from tests.helpers import cli, session_pids, write_site
 from tests.pages import investing_current_page, story_text
 from tests.server import LocalServer, send
@@ -176,3 +178,64 @@ def test_a_killed_backfill_resumes_without_fetching_an_article_twice(
         assert hits[urlsplit(url).path] == 1, url
     # Only pages in flight at the kill may have been fetched twice.
     assert sum(1 for path, n in hits.items() if path.startswith("/a/") and n > 1) <= 4
+
+
+def test_a_file_dated_by_the_windows_first_day_is_read(tmp_path: Path, server: LocalServer) -> None:
+    moment = datetime.now(UTC) - timedelta(hours=21)
+    page = investing_current_page("Late yesterday", [("p", story_text("late", 80))],
+                                  published=moment.strftime("%Y-%m-%dT%H:%M:%SZ"))  # fmt: skip
+    link = server.add("/late", page)
+    yesterday = moment.strftime("%Y-%m-%d")
+    server.add("/day.xml", urlset([(link, yesterday)]))
+    site = _site(tmp_path, server.add("/index.xml", index([(server.url("/day.xml"), yesterday)])))
+    done = cli("backfill", "--site", str(site), "--source", "archive", "--since", "1d")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 article(s) since" in done.stdout
+    assert len(_posts(site)) == 1
+
+
+def test_entries_without_a_date_are_published_only_inside_the_window(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    links = []
+    for n, year in enumerate(("2019", "2019")):
+        page = investing_current_page(f"Old story {n}", [("p", story_text(f"old {n}", 80))],
+                                      published=f"{year}-03-0{n + 1}T08:00:00Z")  # fmt: skip
+        links.append((server.add(f"/o{n}", page), ""))
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    fresh = investing_current_page("Fresh story", [("p", story_text("fresh", 80))], published=now)
+    links.append((server.add("/fresh", fresh), ""))
+    site = _site(tmp_path, server.add("/s.xml", urlset(links)))
+    done = cli("backfill", "--site", str(site), "--source", "archive", "--since", "1d")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(_posts(site)) == 1
+    with open_store(Site(site)) as store:
+        reasons = sorted(i.reason or "" for i in store.items() if i.status == ItemStatus.SKIPPED)
+    assert reasons == ["published 2019-03-01, before the backfill's window",
+                       "published 2019-03-02, before the backfill's window"]  # fmt: skip
+
+
+def test_a_broken_archive_page_ends_the_walk_and_keeps_what_was_found(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    story = server.add("/p/0", investing_current_page("Paged", [("p", story_text("p", 80))]))
+    feed = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Paged</title><id>urn:f</id>'
+        f'<updated>{_day(0)}T10:00:00Z</updated><link rel="prev-archive" href="/gone.xml"/>'
+        f'<entry><title>Paged</title><id>urn:0</id><link href="{story}"/>'
+        f"<updated>{_day(0)}T10:00:00Z</updated></entry></feed>"
+    )
+    site = _site(tmp_path, server.add("/feed.xml", feed, Content_Type="application/atom+xml"))
+    done = cli("backfill", "--site", str(site), "--source", "archive", "--since", "30d")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "the walk stops there" in " ".join(done.stdout.split())
+    assert len(_posts(site)) == 1
+
+
+def test_a_disabled_source_is_refused(tmp_path: Path, server: LocalServer) -> None:
+    site = _site(tmp_path, _archive(server, files=1, old_file=False))
+    config = site / "newsdesk.toml"
+    config.write_text(config.read_text() + "enabled = false\n")
+    done = cli("backfill", "--site", str(site), "--source", "archive")
+    assert done.returncode == 1
+    assert "disabled" in done.stderr

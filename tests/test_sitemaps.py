@@ -5,7 +5,8 @@ real CLI."""
 from __future__ import annotations
 
 import gzip
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -15,13 +16,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsdesk.errors import FeedError
-from newsdesk.sources.sitemap import inflate, parse_sitemap
+from newsdesk.sources.sitemap import inflate, looks_like_sitemap, parse_sitemap
 from tests.helpers import cli, write_site
 from tests.pages import investing_current_page, story_text
-from tests.server import LocalServer
+from tests.server import LocalServer, send
 
 SM = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 NEWS = 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
+T1, T2 = "2026-11-20T10:00:00+00:00", "2026-11-21T10:00:00+00:00"
+
+
+def _ago(days: float = 0, hours: float = 0) -> datetime:
+    """A moment before now (sitemap polls take only the last week's entries)."""
+    return datetime.now(UTC).replace(microsecond=0) - timedelta(days=days, hours=hours)
 
 
 def _article(server: LocalServer, path: str, title: str, published: str) -> str:
@@ -70,7 +77,8 @@ def test_a_plain_sitemap_takes_title_and_date_from_the_page(
 ) -> None:
     a = _article(server, "/a", "Harbour reopens", "2026-11-20T08:00:00Z")
     b = _article(server, "/b", "Mills close early", "2026-11-21T09:30:00Z")
-    sitemap = server.add("/sitemap.xml", urlset([(a, "2026-11-29"), (b, "2026-11-28")]))
+    days = [_ago(days=1).strftime("%Y-%m-%d"), _ago(days=2).strftime("%Y-%m-%d")]
+    sitemap = server.add("/sitemap.xml", urlset([(a, days[0]), (b, days[1])]))
     site = _site(tmp_path, sitemap)
     _run(site)
     fronts = sorted(_fronts(site), key=lambda f: str(f["title"]))
@@ -83,10 +91,12 @@ def test_a_news_sitemaps_title_date_language_and_keywords_win(
     tmp_path: Path, server: LocalServer
 ) -> None:
     page = _article(server, "/n", "The page's own headline", "2026-11-20T08:00:00Z")
+    published = _ago(days=1)
+    local = published.astimezone(timezone(timedelta(hours=1))).isoformat()
     body = (
         f'<?xml version="1.0"?><urlset {SM} {NEWS}><url><loc>{page}</loc><news:news>'
-        "<news:publication><news:name>Wire</news:name><news:language>de</news:language>"
-        "</news:publication><news:publication_date>2026-11-29T10:15:00+01:00"
+        "<news:publication><news:name>Wire</news:name><news:language>de-AT</news:language>"
+        f"</news:publication><news:publication_date>{local}"
         "</news:publication_date><news:title>Hafen &amp; Handel öffnen</news:title>"
         "<news:keywords>Hafen, Handel</news:keywords></news:news></url></urlset>"
     )
@@ -94,9 +104,9 @@ def test_a_news_sitemaps_title_date_language_and_keywords_win(
     _run(site)
     [front] = _fronts(site)
     assert front["title"] == "Hafen & Handel öffnen"
-    assert front["date"] == "2026-11-29 09:15:00"
-    assert front["lang"] == ["de"]
-    assert front["tags"] == ["news", "Hafen", "Handel"]
+    assert front["date"] == published.strftime("%Y-%m-%d %H:%M:%S")
+    assert front["lang"] == ["de"]  # "de-AT": the primary code, as a page's is read
+    assert front["tags"] == ["news", "Hafen", "Handel"]  # the source's tag, then keywords
 
 
 def test_an_index_reads_only_the_files_that_changed_and_gzip_ones_too(
@@ -109,7 +119,7 @@ def test_an_index_reads_only_the_files_that_changed_and_gzip_ones_too(
     server.add("/s2.xml", urlset([(two, "")]))
     top = server.add(
         "/index.xml",
-        index([(server.url("/s1.xml.gz"), "2026-11-20"), (server.url("/s2.xml"), "2026-11-20")]),
+        index([(server.url("/s1.xml.gz"), T1), (server.url("/s2.xml"), T1)]),
     )
     site = _site(tmp_path, top)
     _run(site)
@@ -121,7 +131,7 @@ def test_an_index_reads_only_the_files_that_changed_and_gzip_ones_too(
     server.add("/s2.xml", urlset([(two, ""), (three, "")]))
     server.add(
         "/index.xml",
-        index([(server.url("/s1.xml.gz"), "2026-11-20"), (server.url("/s2.xml"), "2026-11-21")]),
+        index([(server.url("/s1.xml.gz"), T1), (server.url("/s2.xml"), T2)]),
     )
     _run(site)
     assert (server.hits("/s1.xml.gz"), server.hits("/s2.xml")) == (1, 2)
@@ -131,7 +141,7 @@ def test_an_index_reads_only_the_files_that_changed_and_gzip_ones_too(
 def test_max_entries_registers_the_newest_first(tmp_path: Path, server: LocalServer) -> None:
     date = "2026-11-20T08:00:00Z"
     urls = [
-        (_article(server, f"/p{n}", f"Story number {n}", date), f"2026-11-{n + 10}")
+        (_article(server, f"/p{n}", f"Story number {n}", date), _ago(hours=6 - n).isoformat())
         for n in range(6)
     ]
     site = _site(tmp_path, server.add("/sitemap.xml", urlset(urls)), max_entries=2)
@@ -211,7 +221,9 @@ def test_dates_and_links_are_read_leniently() -> None:
     )
     parsed = parse_sitemap(body.encode(), source="s", url="https://x.test/s.xml", zone=UTC)
     assert [e.link for e in parsed.entries] == ["https://x.test/relative", "https://x.test/a"]
-    assert parsed.lastmod["https://x.test/relative"] == datetime(2026, 11, 20, tzinfo=UTC)
+    # A lastmod that gives only the day: some time that day, so its last moment.
+    end = datetime(2026, 11, 21, tzinfo=UTC) - timedelta(microseconds=1)
+    assert parsed.lastmod["https://x.test/relative"] == end
     assert parsed.skipped == 1
 
 
@@ -240,3 +252,113 @@ def test_sources_add_offers_the_sitemaps_robots_txt_names(
     assert f'url = "{server.url("/news-sitemap.xml")}"' in config  # the news sitemap first
     direct = cli("sources", "add", server.url("/sitemap_index.xml"), "--site", str(site))
     assert direct.returncode == 0, direct.stderr
+
+
+def _empty_children(server: LocalServer, count: int) -> list[str]:
+    for n in range(count):
+        server.add(f"/c{n}.xml", urlset([]))
+    return [server.url(f"/c{n}.xml") for n in range(count)]
+
+
+def test_an_index_without_lastmods_comes_round_to_every_file(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    children = _empty_children(server, 60)
+    page = _article(server, "/found", "Found at last", "2026-11-20T08:00:00Z")
+    server.add("/c0.xml", urlset([(page, "")]))  # listed first: read last (oldest first)
+    top = server.add(
+        "/index.xml",
+        f"<sitemapindex {SM}>"
+        + "".join(f"<sitemap><loc>{c}</loc></sitemap>" for c in children)
+        + "</sitemapindex>",
+    )
+    site = _site(tmp_path, top)
+    _run(site)
+    assert server.hits("/c59.xml") == 1  # the last listed first
+    assert server.hits("/c0.xml") == 0  # past the 50 files of one poll
+    _run(site)
+    assert server.hits("/c0.xml") == 1  # the next poll comes round to it
+    assert [f["title"] for f in _fronts(site)] == ["Found at last"]
+
+
+def test_files_below_an_index_below_the_index_are_never_lost(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    children = _empty_children(server, 60)
+    page = _article(server, "/deep", "Deep story", "2026-11-20T08:00:00Z")
+    server.add("/c0.xml", urlset([(page, "")]))
+    sub = "".join(f"<sitemap><loc>{c}</loc></sitemap>" for c in children)
+    server.add("/sub.xml", f"<sitemapindex {SM}>{sub}</sitemapindex>")
+    top = server.add("/index.xml", index([(server.url("/sub.xml"), T1)]))
+    site = _site(tmp_path, top)
+    for _ in range(3):
+        _run(site)
+    assert [f["title"] for f in _fronts(site)] == ["Deep story"]
+
+
+def test_a_truncated_poll_keeps_no_validator_so_the_rest_still_come(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    urls = [
+        (_article(server, f"/p{n}", f"Story number {n}", "2026-11-20T08:00:00Z"),
+         _ago(hours=6 - n).isoformat())
+        for n in range(6)
+    ]  # fmt: skip
+    body = urlset(urls).encode()
+
+    def conditional(handler: BaseHTTPRequestHandler) -> None:
+        if handler.headers.get("If-None-Match") == '"v1"':
+            send(handler, 304, b"", ETag='"v1"')
+        else:
+            send(handler, 200, body, ETag='"v1"', Content_Type="application/xml")
+
+    site = _site(tmp_path, server.handle("/sitemap.xml", conditional), max_entries=2)
+    for _ in range(3):
+        _run(site)
+    assert len(_fronts(site)) == 6
+    _run(site)  # all registered: now the server's 304 is believed
+    assert server.hits("/sitemap.xml") == 4
+
+
+def test_a_file_dated_only_by_its_day_is_read_again_that_day(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    today = _ago().strftime("%Y-%m-%d")
+    first = _article(server, "/d1", "Morning story", "2026-11-20T08:00:00Z")
+    server.add("/day.xml", urlset([(first, today)]))
+    top = server.add("/index.xml", index([(server.url("/day.xml"), today)]))
+    site = _site(tmp_path, top)
+    _run(site)
+    second = _article(server, "/d2", "Evening story", "2026-11-20T18:00:00Z")
+    server.add("/day.xml", urlset([(first, today), (second, today)]))  # the index: unchanged
+    _run(site)
+    assert sorted(str(f["title"]) for f in _fronts(site)) == ["Evening story", "Morning story"]
+
+
+def test_a_poll_leaves_the_archive_to_backfill(tmp_path: Path, server: LocalServer) -> None:
+    new = _article(server, "/new", "This week", "2026-11-20T08:00:00Z")
+    old = _article(server, "/old", "Last year", "2025-11-20T08:00:00Z")
+    stale = _ago(days=30).strftime("%Y-%m-%d")
+    site = _site(tmp_path, server.add("/s.xml", urlset([(new, ""), (old, stale)])))
+    _run(site)
+    assert [f["title"] for f in _fronts(site)] == ["This week"]
+    assert server.hits("/old") == 0
+
+
+def test_a_document_type_in_any_encoding_is_refused() -> None:
+    text = HOSTILE["billion laughs"].replace('<?xml version="1.0"?>', "")
+    for body in (
+        "\ufeff".encode("utf-16-le") + text.encode("utf-16-le"),
+        text.encode("utf-16"),
+        text.encode("utf-32"),
+    ):
+        with pytest.raises(FeedError, match="refused|not a sitemap"):
+            parse_sitemap(body, source="s", url="http://x.test/", zone=UTC)
+
+
+def test_a_feed_that_quotes_a_sitemap_is_still_a_feed() -> None:
+    assert not looks_like_sitemap(b'{"version": "https://jsonfeed.org/version/1", "x": "<urlset "}')
+    rdf = b'<?xml version="1.0"?><rdf:RDF><item><description>&lt;urlset </description>'
+    assert not looks_like_sitemap(rdf + b"<urlset >")
+    assert looks_like_sitemap(b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- x --><urlset>')
+    assert looks_like_sitemap(b"<sm:sitemapindex xmlns:sm='x'>")

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -344,11 +345,15 @@ def test_sitemap_files_are_remembered_per_source(store: StateStore) -> None:
     one = SitemapFile("https://x.test/a.xml", "2026-11-20T10:00:00+00:00", '"e"', None)
     store.save_sitemap_file("s", one)
     store.save_sitemap_file("t", SitemapFile("https://x.test/a.xml"))
-    assert store.sitemap_files("s") == {one.url: one}
+    read = store.sitemap_files("s")[one.url]
+    assert replace(read, checked_at=None) == one
+    assert read.checked_at
+    assert read.checked_at <= datetime.now(UTC).isoformat()
     newer = SitemapFile(one.url, "2026-11-21T10:00:00+00:00", None, "Sat, 21 Nov 2026")
     store.save_sitemap_file("s", newer)  # replaced
-    assert store.sitemap_files("s") == {one.url: newer}
-    assert store.sitemap_files("t") == {one.url: SitemapFile(one.url)}
+    assert replace(store.sitemap_files("s")[one.url], checked_at=None) == newer
+    assert store.sitemap_files("s")[one.url].checked_at >= read.checked_at  # type: ignore[operator]
+    assert list(store.sitemap_files("t")) == [one.url]
 
 
 def test_translations_are_cached_once(store: StateStore) -> None:

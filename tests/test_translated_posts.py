@@ -3,8 +3,6 @@ language links, and never paid for on a story that another source already has.""
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -15,33 +13,12 @@ from newsdesk.site import build_site
 from newsdesk.store import ItemStatus, open_store
 from tests.helpers import split_post, write_site
 from tests.pages import investing_current_page, investing_feed, story_text
-from tests.server import LocalServer, send
-
-API = "/v1/chat/completions"
+from tests.server import API, LocalServer, chat_backend
 
 
 def _chat_server(server: LocalServer, calls: list[str], fail: set[str]) -> str:
-    """A chat-completions server whose "translation" prefixes each paragraph with the
-    language; languages in ``fail`` get a 500. Returns the API's base URL."""
-
-    def completions(handler: BaseHTTPRequestHandler) -> None:
-        request = json.loads(handler.rfile.read(int(handler.headers["Content-Length"])))
-        match = re.search(r"to (\w+)\.", request["messages"][0]["content"])
-        assert match is not None
-        target = match.group(1)
-        calls.append(target)
-        if target in fail:
-            send(handler, 500, b"", Content_Type="text/plain")
-            return
-        text = request["messages"][1]["content"]
-        out = "\n\n".join(f"[{target}] {p}" for p in text.split("\n\n"))
-        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": out}}]})
-        send(handler, 200, body.encode(), Content_Type="application/json")
-
-    handler_class = server.httpd.RequestHandlerClass
-    handler_class.do_POST = handler_class.do_GET  # type: ignore[attr-defined]
-    server.handle(API, completions)
-    return server.url("/v1")
+    """The chat-completions API; languages in ``fail`` get a 500."""
+    return chat_backend(server, calls, {language: 500 for language in fail})
 
 
 def _feed(server: LocalServer, name: str, title: str, text: str) -> str:

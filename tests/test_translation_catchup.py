@@ -4,9 +4,7 @@ follow its new text. Through the real CLI, with a local chat-completions server.
 
 from __future__ import annotations
 
-import json
 import re
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,34 +15,9 @@ from newsdesk.layout import Site
 from newsdesk.store import open_store
 from tests.helpers import cli, write_site
 from tests.pages import investing_current_page, investing_feed, story_text
-from tests.server import LocalServer, send
+from tests.server import LocalServer, chat_backend
 
-API = "/v1/chat/completions"
 TEXT = story_text("a story to translate", 60)
-
-
-def _backend(server: LocalServer, calls: list[str], answers: dict[str, int]) -> str:
-    """A chat-completions server that prefixes each paragraph with the target language, or
-    answers ``answers[language]`` (a status) for the languages named there."""
-
-    def completions(handler: BaseHTTPRequestHandler) -> None:
-        request = json.loads(handler.rfile.read(int(handler.headers["Content-Length"])))
-        match = re.search(r"to (\w+)\.", request["messages"][0]["content"])
-        assert match is not None
-        target = match.group(1)
-        calls.append(target)
-        if target in answers:
-            send(handler, answers[target], b"{}", Content_Type="application/json")
-            return
-        text = request["messages"][1]["content"]
-        out = "\n\n".join(f"[{target}] {p}" for p in text.split("\n\n"))
-        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": out}}]})
-        send(handler, 200, body.encode(), Content_Type="application/json")
-
-    handler_class = server.httpd.RequestHandlerClass
-    handler_class.do_POST = handler_class.do_GET  # type: ignore[attr-defined]
-    server.handle(API, completions)
-    return server.url("/v1")
 
 
 def _site(tmp_path: Path, server: LocalServer, api: str, to: list[str]) -> Path:
@@ -88,7 +61,7 @@ def test_a_backend_down_in_one_run_and_up_in_the_next_fills_the_language(
 ) -> None:
     calls: list[str] = []
     answers = {"de": 503}
-    site = _site(tmp_path, server, _backend(server, calls, answers), ["ja", "de"])
+    site = _site(tmp_path, server, chat_backend(server, calls, answers), ["ja", "de"])
     _run(site)
     main = _main(site)
     ja, de = main.with_name(main.stem + ".ja.md"), main.with_name(main.stem + ".de.md")
@@ -120,7 +93,7 @@ def test_a_backend_down_in_one_run_and_up_in_the_next_fills_the_language(
 
 def test_a_refusal_is_not_tried_again(tmp_path: Path, server: LocalServer) -> None:
     calls: list[str] = []
-    site = _site(tmp_path, server, _backend(server, calls, {"fr": 400}), ["fr"])
+    site = _site(tmp_path, server, chat_backend(server, calls, {"fr": 400}), ["fr"])
     _run(site)
     assert calls == ["fr"]
     assert "0 waiting for the next run, 1 given up" in _status(site)
@@ -133,7 +106,7 @@ def test_a_post_gone_since_drops_its_waiting_translation(
 ) -> None:
     calls: list[str] = []
     answers = {"de": 503}
-    site = _site(tmp_path, server, _backend(server, calls, answers), ["de"])
+    site = _site(tmp_path, server, chat_backend(server, calls, answers), ["de"])
     _run(site)
     main = _main(site)
     assert cli("prune", "--site", str(site), "--older-than", "0s").returncode == 0
@@ -148,7 +121,7 @@ def test_a_reextracted_post_has_its_translations_made_again(
     tmp_path: Path, server: LocalServer
 ) -> None:
     calls: list[str] = []
-    site = _site(tmp_path, server, _backend(server, calls, {}), ["ja"])
+    site = _site(tmp_path, server, chat_backend(server, calls, {}), ["ja"])
     _run(site)
     main = _main(site)
     ja = main.with_name(main.stem + ".ja.md")
@@ -182,7 +155,7 @@ def test_a_run_killed_between_a_translation_and_the_lists_is_finished_later(
     from newsdesk.runtime import RunOptions
 
     answers = {"de": 503}
-    site = _site(tmp_path, server, _backend(server, [], answers), ["de"])
+    site = _site(tmp_path, server, chat_backend(server, [], answers), ["de"])
     _run(site)
     main = _main(site)
     de = main.with_name(main.stem + ".de.md")
@@ -206,7 +179,7 @@ def test_a_waiting_translation_is_made_from_the_reextracted_text(
     tmp_path: Path, server: LocalServer
 ) -> None:
     answers = {"de": 503}
-    site = _site(tmp_path, server, _backend(server, [], answers), ["de"])
+    site = _site(tmp_path, server, chat_backend(server, [], answers), ["de"])
     _run(site)
     added = "The ministry declined to comment further on the matter this week."
     server.add("/wire/s", investing_current_page("Yen slides", [("p", TEXT), ("p", added)]))
@@ -223,7 +196,7 @@ def test_a_reextract_killed_after_its_write_still_refreshes_the_translations(
 ) -> None:
     import newsdesk.reextract as module
 
-    site = _site(tmp_path, server, _backend(server, [], {}), ["ja"])
+    site = _site(tmp_path, server, chat_backend(server, [], {}), ["ja"])
     _run(site)
     main = _main(site)
     added = "The ministry declined to comment further on the matter this week."
@@ -248,7 +221,7 @@ def test_a_refusal_is_tried_again_once_the_backend_configuration_changes(
 ) -> None:
     calls: list[str] = []
     answers = {"fr": 404}  # a wrong URL or model
-    site = _site(tmp_path, server, _backend(server, calls, answers), ["fr"])
+    site = _site(tmp_path, server, chat_backend(server, calls, answers), ["fr"])
     _run(site)
     assert "1 given up" in _status(site)
     answers.clear()

@@ -5,7 +5,9 @@ window; a Google News sitemap's dates, a plain sitemap's ``lastmod`` hints) or a
 archive (RFC 5005 ``prev-archive`` links), registers what was published in the window, newest
 first, as ordinary items, and then runs the normal pipeline over that source's pending items
 (without polling it: that is the scheduled runs' work): the same fetcher,
-robots.txt, per-host limits and delay, dedupe and publishing as any run. Registration is
+robots.txt, per-host limits and delay, dedupe and publishing as any run (an entry without a
+date is published only if its page's date is in the window). Like a run, it holds the site's
+lock while it publishes. Registration is
 idempotent and the items wait in the state store, so a backfill that is interrupted (even
 with SIGKILL) picks up where it stopped when run again: what was published is never fetched
 again, and nothing registered is lost.
@@ -96,6 +98,8 @@ def backfill(
         chosen = cfg.source(source)
     except KeyError:
         raise BackfillError(f"no source named {source!r} in {site.config_file}") from None
+    if not chosen.enabled:
+        raise BackfillError(f"source {source!r} is disabled (enabled = false): enable it first")
     report = BackfillReport(source, datetime.now(UTC) - timedelta(seconds=since))
     try:
         entries = asyncio.run(_walk(cfg, chosen, report))
@@ -120,7 +124,7 @@ def backfill(
         cfg,
         wait=wait,
         progress=progress,
-        options=RunOptions(only=frozenset({source}), poll=False),
+        options=RunOptions(only=frozenset({source}), poll=False, not_before=report.since),
     )
     return report
 
@@ -157,6 +161,7 @@ async def _walk(cfg: Config, source: SourceConfig, report: BackfillReport) -> li
                     zone=zone,
                     known=dict,
                     max_bytes=cfg.fetch.max_bytes,
+                    top_url=response.url,
                     every_file=True,
                     since=report.since,
                     max_files=MAX_FILES,
@@ -168,7 +173,7 @@ async def _walk(cfg: Config, source: SourceConfig, report: BackfillReport) -> li
                     for e in read.entries
                     if _in_window(e.published or read.lastmod.get(e.link), report.since)
                 ]
-            return await _archive(fetcher, source, response.content, response.url, report, zone)
+            return await _archive(fetcher, source, body, response.url, report, zone)
         except (FetchError, FeedError) as exc:
             raise BackfillError(f"{source.name}: {exc}") from None
 
@@ -190,9 +195,8 @@ async def _archive(
     trust = source_trust(source, fetcher.cfg)
     entries: dict[str, FeedEntry] = {}
     seen = {url}
-    page: bytes | None = content
-    while page is not None:
-        feed = await asyncio.to_thread(parse_feed, page, source=source.name, url=url, zone=zone)
+    feed = await asyncio.to_thread(parse_feed, content, source=source.name, url=url, zone=zone)
+    while True:
         inside = [e for e in feed.entries if _in_window(e.published, report.since)]
         for entry in inside:
             entries.setdefault(entry.link, entry)
@@ -202,9 +206,16 @@ async def _archive(
         if feed.entries and not inside:
             break  # this page is all older than the window: so are the pages before it
         seen.add(older)
-        response = await fetcher.get(older, trust=trust)
-        report.files += 1
-        page, url = response.content, response.url
+        try:
+            response = await fetcher.get(
+                older, headers=conditional_headers(SourceState()), trust=trust
+            )
+            page, url = inflate(response.content, fetcher.cfg.max_bytes), response.url
+            report.files += 1
+            feed = await asyncio.to_thread(parse_feed, page, source=source.name, url=url, zone=zone)
+        except (FetchError, FeedError) as exc:  # the archive ends here; what was found stays
+            report.warnings.append(f"archive page {older}: {exc}; the walk stops there")
+            break
     never = datetime.min.replace(tzinfo=UTC)
     listed = list(entries.values())
     dated = sorted((e for e in listed if e.published), key=lambda e: e.published or never)

@@ -74,6 +74,16 @@ def _config(site: Path) -> Config:
         _fail(exc)
 
 
+def _duration(option: str, text: str) -> float:
+    """Seconds in a duration option such as ``--since 30d``; a bad one ends the command."""
+    from newsdesk.config import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        _fail(ConfigError(f"{option}: {exc}"))
+
+
 def _finite_wait(wait: float | None) -> float | None:
     from newsdesk.config import MAX_DURATION
 
@@ -598,17 +608,11 @@ def reextract(
 ) -> None:
     """Extract published posts again with today's code and site rules, and rewrite in place
     those whose text changed (body and summary; the date and other front matter are kept)."""
-    from newsdesk.config import parse_duration
     from newsdesk.console import RichProgress, print_reextract
     from newsdesk.logs import setup_logging
 
     setup_logging(verbose)
-    seconds = None
-    if since:
-        try:
-            seconds = parse_duration(since)
-        except ValueError as exc:
-            _fail(ConfigError(f"--since: {exc}"))
+    seconds = _duration("--since", since) if since else None
     cfg = _config(site)
     from newsdesk.reextract import reextract as reextract_posts
 
@@ -648,17 +652,13 @@ def backfill(
 ) -> None:
     """Publish a source's archive back to a date: its sitemap (index) or its feed's paged
     archive, through the normal pipeline at the source's politeness; run it again to resume."""
-    from newsdesk.config import parse_duration
     from newsdesk.console import RichProgress, print_backfill
     from newsdesk.logs import setup_logging
 
     setup_logging(verbose)
     if not source:
         _fail(ConfigError("--source: name the source to backfill"))
-    try:
-        seconds = parse_duration(since)
-    except ValueError as exc:
-        _fail(ConfigError(f"--since: {exc}"))
+    seconds = _duration("--since", since)
     cfg = _config(site)
     from newsdesk.backfill import backfill as backfill_source
 
@@ -676,7 +676,7 @@ def backfill(
             )
     except NewsdeskError as exc:
         _fail(exc)
-    print_backfill(report, site, wide=wide)
+    print_backfill(report, site, cfg.posts.section, wide=wide)
 
 
 EveryDraft = Annotated[bool, typer.Option("--all", help="Every draft of the site.")]

@@ -349,7 +349,7 @@ def print_reextract(report: ReextractReport, site: Path) -> None:
         console.print(f"next: `newsdesk build --site {site}` builds the site", markup=False)
 
 
-def print_backfill(report: BackfillReport, site: Path, *, wide: bool = False) -> None:
+def print_backfill(report: BackfillReport, site: Path, section: str, *, wide: bool = False) -> None:
     """The end of ``backfill``: what the archive held in the window, then the run's table."""
     since = report.since.strftime("%Y-%m-%d %H:%M")
     console.print(
@@ -368,7 +368,7 @@ def print_backfill(report: BackfillReport, site: Path, *, wide: bool = False) ->
     from newsdesk.layout import Site
     from newsdesk.runtime import RunOptions
 
-    print_run(report.run, Site(site), RunOptions(), wide=wide)
+    print_run(report.run, Site(site, section), RunOptions(), wide=wide)
     if report.run.published:
         console.print(f"next: `newsdesk build --site {site}` builds the site", markup=False)
 

@@ -83,6 +83,9 @@ async def _process(ctx: RunContext, item: PendingItem) -> None:
             extracted=extracted,
             page_error=page_error,
         )
+        before = ctx.options.not_before
+        if before and item.entry.published is None and article.published < before:
+            raise Skip(f"published {article.published:%Y-%m-%d}, before the backfill's window")
         article = enrich(article, source, ctx.cfg)
         apply_filters(article, source, ctx.cfg)
         _reserve(ctx, source, item, article)
@@ -127,19 +130,24 @@ async def _fetch_and_extract(
         )
     except FetchError as exc:
         return None, None, exc
-    # What the feed entry already gives (it wins in build_article) is not searched for again.
-    task = partial(
+    task = extraction_task(page, entry)
+    assert ctx.pool is not None  # items are processed only once the pool exists
+    try:
+        return page, await ctx.pool.run(task), None
+    except WorkerDied as exc:
+        return page, None, exc  # on the last try the feed's own text is used, as for a 5xx
+
+
+def extraction_task(page: Page, entry: FeedEntry) -> partial[Extracted]:
+    """The extraction of ``page`` for the extraction pool. What the feed entry already gives
+    (it wins in build_article) is not searched for again."""
+    return partial(
         extract,
         page.html,
         page.url,
         search_date=entry.published is None,
         search_authors=not entry.authors,
     )
-    assert ctx.pool is not None  # items are processed only once the pool exists
-    try:
-        return page, await ctx.pool.run(task), None
-    except WorkerDied as exc:
-        return page, None, exc  # on the last try the feed's own text is used, as for a 5xx
 
 
 def _reserve(ctx: RunContext, source: SourceConfig, item: PendingItem, article: Article) -> None:

@@ -14,6 +14,7 @@ from newsdesk.models import FeedEntry
 from newsdesk.runtime import RunContext, unexpected_reason
 from newsdesk.schedule import next_poll_after_failure, utcnow
 from newsdesk.sources.poll import poll_source
+from newsdesk.store import SitemapFile
 from newsdesk.urls import canonical_url, item_id
 
 log = logging.getLogger("newsdesk")
@@ -71,25 +72,30 @@ async def _poll(ctx: RunContext, source: SourceConfig, registered: Callable[[int
         return
     result.seen = len(polled.entries)
     limit = source.max_entries if polled.sitemap else None
+    truncated = False
     for entry in polled.entries:  # a sitemap's newest first
         if limit is not None and result.new >= limit:
             polled.warnings.append(
                 f"registered the newest {limit} new items (max_entries); the rest come with"
                 " the next polls"
             )
+            truncated = True
             break
         if _register(ctx, entry):
             result.new += 1
-    else:
-        # Every entry is registered: the child files need not be read again until they
-        # change (with some left out, they are read again next time).
-        for file in polled.files:
-            ctx.store.save_sitemap_file(source.name, file)
+    for file in polled.files:
+        # Every entry registered: a file need not be read again until it changes. Some left
+        # out: it is read again in full (no lastmod or validator kept), yet counts as read,
+        # so that files never read come first next time.
+        ctx.store.save_sitemap_file(source.name, SitemapFile(file.url) if truncated else file)
+    record = polled.record
+    if truncated or not polled.complete:  # the next poll reads the whole sitemap again
+        record = replace(record, etag=None, last_modified=None)
     if result.new:
         registered(result.new)
     for warning in polled.warnings:
         log.warning(warning, extra=extra)
-    ctx.store.record_poll(source.name, replace(polled.record, new=result.new))
+    ctx.store.record_poll(source.name, replace(record, new=result.new))
     log.info("polled: %d items, %d new", result.seen, result.new, extra=extra)
 
 

@@ -19,19 +19,18 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 from newsdesk.assemble import build_article
 from newsdesk.config import Config, SourceConfig, load_config
 from newsdesk.enrich import enrich
 from newsdesk.errors import NewsdeskError, StorageError, storage_error
-from newsdesk.extraction import extract
 from newsdesk.extraction.pool import ExtractionPool, WorkerDied, pool_size
 from newsdesk.fetch import Fetcher
 from newsdesk.fetch.article import fetch_article
 from newsdesk.fetch.guard import source_trust
 from newsdesk.fetch.robots import Robots
+from newsdesk.items import extraction_task
 from newsdesk.layout import Site
 from newsdesk.models import Article, FeedEntry, Page, word_count
 from newsdesk.pipeline import robots_cache
@@ -264,15 +263,8 @@ class _Work:
             raise _Failed(f"source {item.source!r} is no longer in newsdesk.toml") from None
         entry = self.store.entry(item.id) or FeedEntry(item.source, item.url, title=item.title)
         page = await self._page(item, entry, source)
-        task = partial(
-            extract,
-            page.html,
-            page.url,
-            search_date=entry.published is None,
-            search_authors=not entry.authors,
-        )
         try:
-            extracted = await self.pool.run(task)
+            extracted = await self.pool.run(extraction_task(page, entry))
         except WorkerDied as exc:
             raise _Failed(str(exc)) from None
         if extracted.word_count < self.cfg.extract.min_words:  # a paywall, a consent page

@@ -10,6 +10,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -67,6 +68,9 @@ class RunOptions:
     """False: poll and register new items, fetch no article (``newsdesk poll``)."""
     poll: bool = True
     """False: poll no source; only process the items already pending (``backfill``)."""
+    not_before: datetime | None = None
+    """Skip items whose source gave no date and whose page dates them before this (a
+    backfill's window)."""
     stop: threading.Event = field(default_factory=threading.Event)
     """Set it to stop taking new items; items in flight are finished and recorded."""
     drain: bool = True

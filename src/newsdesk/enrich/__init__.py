@@ -22,8 +22,8 @@ def enrich(article: Article, source: SourceConfig, cfg: Config) -> Article:
     if cfg.tags.tickers:
         tags += tickers(f"{article.title}\n{text}")
     tags += keyword_tags(f"{article.title}\n{text}", cfg.tags.keywords)
-    tags += article.tags  # the source's own keywords for the item (a news sitemap's)
     tags += source.extra_tags
+    tags += article.tags  # the source's keywords for the item (a news sitemap's), last
     return replace(
         article,
         summary=summarize(article.blocks, cfg.posts.summary_words),

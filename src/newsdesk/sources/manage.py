@@ -23,6 +23,7 @@ from newsdesk.config import Config, FetchConfig, SourceConfig, load_config, pars
 from newsdesk.errors import ConfigError, FeedError, FetchError, NewsdeskError
 from newsdesk.fetch.client import Fetcher
 from newsdesk.fetch.guard import Trust
+from newsdesk.fetch.response import Response
 from newsdesk.layout import CONFIG_FILE
 from newsdesk.publish.files import write_atomic
 from newsdesk.publish.frontmatter import quote
@@ -50,8 +51,6 @@ COMMON_PATHS = (
     "/rss/index.xml",
     "/feeds/posts/default",
 )
-MAX_SITEMAP_BYTES = 50_000_000
-"""A gzip sitemap checked by ``sources add`` is inflated up to this size."""
 MAX_CANDIDATES = 8
 """Feeds a page may name that are checked; a page naming more is not believed further."""
 _ACCEPT = (
@@ -108,7 +107,7 @@ async def _discover(url: str, cfg: FetchConfig) -> Discovery:
             response = await fetcher.get(url, headers={"Accept": _ACCEPT}, trust=trust, retries=1)
         except FetchError as exc:
             raise SourceError(f"{url}: {exc}") from None
-        found = _as_feed(response.content, response.url, response.headers.get("content-type", ""))
+        found = _as_feed(response, cfg.max_bytes)
         if isinstance(found, FoundFeed):
             return Discovery([replace(found, url=url)], tried)
         root = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
@@ -164,21 +163,18 @@ async def _check(fetcher: Fetcher, url: str, trust: Trust) -> FoundFeed | str:
         response = await fetcher.get(url, headers={"Accept": _ACCEPT}, trust=trust, retries=0)
     except FetchError as exc:
         return str(exc)
-    found = _as_feed(response.content, response.url, response.headers.get("content-type", ""))
+    found = _as_feed(response, fetcher.cfg.max_bytes)
     return replace(found, url=url) if isinstance(found, FoundFeed) else found
 
 
-def _as_feed(content: bytes, url: str, content_type: str) -> FoundFeed | str:
+def _as_feed(response: Response, max_bytes: int) -> FoundFeed | str:
+    """What a response is as a source (read as a poll would read it), or why it is none."""
+    url, content_type = response.url, response.headers.get("content-type", "")
     try:
-        body = inflate(content, MAX_SITEMAP_BYTES)
+        body = inflate(response.content, max_bytes)
         if looks_like_sitemap(body):
             return _as_sitemap(body, url)
-    except FeedError as exc:
-        return str(exc)
-    try:
-        feed = parse_feed(
-            content, source="", url=url, zone=ZoneInfo("UTC"), content_type=content_type
-        )
+        feed = parse_feed(body, source="", url=url, zone=ZoneInfo("UTC"), content_type=content_type)
     except FeedError as exc:
         return str(exc)
     return FoundFeed(url, feed.title, len(feed.entries))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from newsdesk.config import SourceConfig
@@ -23,6 +23,9 @@ from newsdesk.sources.sitemap import inflate, looks_like_sitemap, parse_sitemap
 from newsdesk.sources.sitemaps import read_sitemap
 from newsdesk.store.records import PollRecord, SitemapFile, SourceState
 
+POLL_HORIZON = timedelta(days=7)
+"""Sitemap entries whose date (or ``lastmod``) is older than this are not registered by a
+poll: a sitemap lists a site's whole archive, which is what ``newsdesk backfill`` is for."""
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml,"
     " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
@@ -40,6 +43,9 @@ class Polled:
     warnings: list[str] = field(default_factory=list)
     sitemap: bool = False
     files: list[SitemapFile] = field(default_factory=list)
+    complete: bool = True
+    """Every file that may hold new entries was read; else nothing of this poll's
+    validators is kept, so the next poll reads it all again."""
 
     @property
     def not_modified(self) -> bool:
@@ -138,10 +144,21 @@ async def _poll_sitemap(
         zone=zone,
         known=sitemap_files,
         max_bytes=fetcher.cfg.max_bytes,
+        top_url=response.url,
     )
     warnings = list(read.warnings)
     if top.skipped:
         warnings.append(f"{top.skipped} sitemap entr(ies) without a usable http(s) URL ignored")
+    # A poll takes what is recent; a sitemap's archive is backfill's (`newsdesk backfill`).
+    horizon = now - POLL_HORIZON
+    entries = [
+        e for e in read.entries if (e.published or read.lastmod.get(e.link) or now) >= horizon
+    ]
+    if len(entries) < len(read.entries):
+        warnings.append(
+            f"{len(read.entries) - len(entries)} entr(ies) older than {POLL_HORIZON.days} days"
+            " left to `newsdesk backfill`"
+        )
     record = PollRecord(
         source.url,
         response.status,
@@ -151,4 +168,6 @@ async def _poll_sitemap(
         last_modified=validator(response, "last-modified"),
         next_poll_at=next_poll_after_success(now, response.headers.get("cache-control"), None),
     )
-    return Polled(record, read.entries, warnings, sitemap=True, files=read.files)
+    if read.revisit:  # a 304 for the index would hide changes in its files
+        record = replace(record, etag=None, last_modified=None)
+    return Polled(record, entries, warnings, sitemap=True, files=read.files, complete=read.complete)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -34,14 +34,29 @@ MAX_KEYWORDS = 20
 _GZIP_MAGIC = b"\x1f\x8b"
 _DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(urlset|sitemapindex)[\s>/]")
+_REFUSED = "sitemap refused: it declares a document type or entities (never expanded)"
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True, slots=True)
 class ChildSitemap:
-    """One file an index lists: its URL and when it last changed (if it says)."""
+    """One file an index lists: its URL and when it last changed (if it says). A ``lastmod``
+    that gives only the day is the end of that day, and ``day_only``: the file may change
+    again that day without its ``lastmod`` changing."""
 
     url: str
     lastmod: datetime | None = None
+    day_only: bool = False
+
+
+def read_lastmod(text: str, zone: tzinfo) -> tuple[datetime | None, bool]:
+    """A ``lastmod`` and whether it gives only the day (then: the last moment of that day,
+    since the file or page changed at some time of it)."""
+    text = text.strip()
+    when = parse_date(text, zone)
+    if when is not None and _DAY.fullmatch(text):
+        return when + timedelta(days=1) - timedelta(microseconds=1), True
+    return when, False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,16 +87,19 @@ def inflate(content: bytes, max_bytes: int) -> bytes:
     return data
 
 
+_PROLOG_ROOT = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?"
+    rb"(?:(?:<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)\s*)*"
+    rb"<(?:[A-Za-z_][\w.-]*:)?(urlset|sitemapindex)[\s>/]",
+    re.DOTALL,
+)
+
+
 def looks_like_sitemap(content: bytes) -> bool:
-    """Whether the body's root element is a ``urlset`` or a ``sitemapindex`` (read from its
-    first bytes, after any XML declaration, comments or processing instructions)."""
-    head = content[:4096]
-    match = _ROOT.search(head)
-    if match is None:
-        return False
-    before = head[: match.start()]
-    # Nothing but the prolog before the root: not a sitemap quoted inside an RSS item.
-    return b"<rss" not in before.lower() and b"<feed" not in before.lower()
+    """Whether the body's root element is a ``urlset`` or a ``sitemapindex``: the first
+    element after the prolog (XML declaration, comments, processing instructions), so a
+    feed that quotes ``<urlset`` in its text is still a feed."""
+    return _PROLOG_ROOT.match(content[:65536]) is not None
 
 
 def _local(tag: object) -> str:
@@ -101,8 +119,9 @@ def _child(element: etree._Element, name: str) -> etree._Element | None:
 
 def parse_sitemap(content: bytes, *, source: str, url: str, zone: tzinfo) -> ParsedSitemap:
     """Read a sitemap body; FeedError when it is not one, or is refused."""
-    if _DECLARATION.search(content):  # never text in XML (it would be "&lt;!"): markup
-        raise FeedError("sitemap refused: it declares a document type or entities (never expanded)")
+    root_at = _ROOT.search(content[:65536])
+    if _DECLARATION.search(content[: root_at.start() if root_at else 65536]):
+        raise FeedError(_REFUSED)
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -115,9 +134,12 @@ def parse_sitemap(content: bytes, *, source: str, url: str, zone: tzinfo) -> Par
         root = etree.fromstring(content, parser)
     except etree.XMLSyntaxError as exc:
         raise FeedError(f"not a sitemap: {exc}") from None
+    info = root.getroottree().docinfo
+    if info.internalDTD is not None or info.doctype:  # whatever its encoding (UTF-16 ...)
+        raise FeedError(_REFUSED)
     kind = _local(root.tag)
     if kind == "sitemapindex":
-        return ParsedSitemap(True, [], _children(root, url))
+        return ParsedSitemap(True, [], _children(root, url, zone))
     if kind != "urlset":
         raise FeedError(f"not a sitemap: the root element is <{kind}>")
     entries: list[FeedEntry] = []
@@ -148,20 +170,17 @@ def _link(element: etree._Element, base: str) -> str:
     return link if is_http_url(link) else ""
 
 
-def _children(root: etree._Element, base: str) -> list[ChildSitemap]:
+def _children(root: etree._Element, base: str, zone: tzinfo) -> list[ChildSitemap]:
+    """The files an index lists, in its order."""
     children: dict[str, ChildSitemap] = {}
     for element in root:
         if _local(element.tag) != "sitemap" or len(children) >= MAX_URLS:
             continue
         link = _link(element, base)
         if link and link not in children:
-            lastmod = parse_date(_text(_child(element, "lastmod")))
-            children[link] = ChildSitemap(link, lastmod)
-    return sorted(children.values(), key=_recency, reverse=True)
-
-
-def _recency(child: ChildSitemap) -> float:
-    return child.lastmod.timestamp() if child.lastmod else float("-inf")
+            lastmod, day_only = read_lastmod(_text(_child(element, "lastmod")), zone)
+            children[link] = ChildSitemap(link, lastmod, day_only)
+    return list(children.values())
 
 
 def _entry(
@@ -170,7 +189,7 @@ def _entry(
     link = _link(element, base)
     if not link:
         return None
-    lastmod = parse_date(_text(_child(element, "lastmod")), zone)
+    lastmod, _ = read_lastmod(_text(_child(element, "lastmod")), zone)
     news = _child(element, "news")
     if news is None:  # title and date come from the page
         return safe_entry(FeedEntry(source=source, link=link)), lastmod
@@ -182,7 +201,8 @@ def _entry(
         link=link,
         title=plain_text(_text(_child(news, "title")))[:MAX_TITLE],
         published=parse_date(_text(_child(news, "publication_date")), zone),
-        language=language.lower() if _LANGUAGE.fullmatch(language) else "",
+        # The primary code, as a page's language is read ("en-GB" is "en"): filters match it.
+        language=language.split("-")[0].lower() if _LANGUAGE.fullmatch(language) else "",
         keywords=tuple(k[:100] for k in keywords if k)[:MAX_KEYWORDS],
     )
     return safe_entry(entry), lastmod

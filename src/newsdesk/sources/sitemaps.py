@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from newsdesk.errors import FeedError, FetchError
 from newsdesk.fetch import Fetcher, Response
@@ -39,7 +39,8 @@ SITEMAP_ACCEPT = "application/xml, text/xml;q=0.9, application/x-gzip;q=0.8, */*
 class SitemapRead:
     """What one poll of a sitemap source found: its entries (newest first), each entry's
     ``lastmod`` hint, the child files to remember once the entries are registered, and
-    warnings about files that could not be read."""
+    warnings about files that could not be read. ``complete``: every file that may hold new
+    entries was read (else the top file is read in full again next time)."""
 
     entries: list[FeedEntry] = field(default_factory=list)
     lastmod: dict[str, datetime] = field(default_factory=dict)
@@ -47,6 +48,10 @@ class SitemapRead:
     warnings: list[str] = field(default_factory=list)
     children: int = 0
     """Child files the index lists (0 for a plain sitemap)."""
+    complete: bool = True
+    revisit: bool = False
+    """The index lists files without a ``lastmod`` (or with only a day): they may change while
+    the index does not, so the index must be read again even when it says 304."""
 
 
 def validators(response: Response) -> tuple[str | None, str | None]:
@@ -54,6 +59,25 @@ def validators(response: Response) -> tuple[str | None, str | None]:
     from newsdesk.sources.poll import validator
 
     return validator(response, "etag"), validator(response, "last-modified")
+
+
+def reading_order(
+    children: list[ChildSitemap], stored: Mapping[str, SitemapFile]
+) -> list[ChildSitemap]:
+    """The order an index's files are read in: those with a ``lastmod``, newest first; then
+    those without one, never read ones first (the last listed first: indexes list oldest
+    first more often than not), then the least recently read, so that a poll bounded to
+    some files still comes round to every one."""
+    never_dated = datetime.min.replace(tzinfo=UTC)
+    dated = sorted(
+        (c for c in children if c.lastmod), key=lambda c: c.lastmod or never_dated, reverse=True
+    )
+    undated = [c for c in children if not c.lastmod]
+    never = [c for c in reversed(undated) if c.url not in stored]
+    before = sorted(
+        (c for c in undated if c.url in stored), key=lambda c: stored[c.url].checked_at or ""
+    )
+    return dated + never + before
 
 
 async def read_sitemap(
@@ -65,22 +89,24 @@ async def read_sitemap(
     zone: tzinfo,
     known: Callable[[], Mapping[str, SitemapFile]],
     max_bytes: int,
+    top_url: str = "",
     every_file: bool = False,
     since: datetime | None = None,
     max_files: int = MAX_FILES_PER_POLL,
 ) -> SitemapRead:
     """The entries of a parsed sitemap: its own, or (an index) those of its child files
-    that changed. ``known``: the child files as last read; ``every_file``: fetch each child
-    whatever its ``lastmod`` (a backfill); ``since``: leave out children last modified
-    before it (they hold nothing newer); at most ``max_files`` fetched."""
+    that may have changed. ``known``: the child files as last read; ``every_file``: fetch
+    each child whatever its ``lastmod`` (a backfill); ``since``: leave out children last
+    modified before it (they hold nothing newer); at most ``max_files`` fetched."""
     read = SitemapRead()
     if not top.index:
         read.entries, read.lastmod = top.entries, dict(top.lastmod)
         return read
     stored = known()
-    queue: list[tuple[ChildSitemap, int]] = [(child, 1) for child in top.children]
+    queue: list[tuple[ChildSitemap, int]] = [(c, 1) for c in reading_order(top.children, stored)]
     read.children = len(top.children)
-    seen: set[str] = set()
+    read.revisit = any(not c.lastmod or c.day_only for c in top.children)
+    seen: set[str] = {top_url}
     fetched = 0
     entries: list[FeedEntry] = []
     while queue:
@@ -90,29 +116,34 @@ async def read_sitemap(
         seen.add(child.url)
         was = stored.get(child.url)
         lastmod = child.lastmod.isoformat() if child.lastmod else None
-        if not every_file and was is not None and lastmod and was.lastmod == lastmod:
-            continue  # unchanged since it was last read
+        same = was is not None and lastmod is not None and was.lastmod == lastmod
+        if not every_file and same and not child.day_only:
+            continue  # unchanged since it was last read (a day's file may change all day)
         if since is not None and child.lastmod is not None and child.lastmod < since:
             continue  # older than the window: nothing in it is newer
         if fetched >= max_files:
             read.warnings.append(
                 f"{len(queue) + 1} more sitemap file(s) left for later (at most {max_files})"
             )
+            read.complete = False
             break
         fetched += 1
         parsed, kept = await _child(fetcher, child, was, source, trust, zone, max_bytes, read)
-        if kept is not None:
-            read.files.append(SitemapFile(child.url, lastmod, *kept))
-        if parsed is None:
-            continue
-        if parsed.index:
+        if parsed is not None and parsed.index:
+            # An index below the index: its own files are what counts. It is read again each
+            # time (conditionally), so files it lists are never lost to a bound.
             if depth < MAX_DEPTH:
-                queue += [(c, depth + 1) for c in parsed.children]
+                queue += [(c, depth + 1) for c in reading_order(parsed.children, stored)]
             else:
                 read.warnings.append(f"{child.url}: an index below an index is not followed")
             continue
-        entries += parsed.entries
-        read.lastmod.update(parsed.lastmod)
+        if kept is None:
+            read.complete = False  # failed: read again next time
+            continue
+        read.files.append(SitemapFile(child.url, lastmod, *kept))
+        if parsed is not None:
+            entries += parsed.entries
+            read.lastmod.update(parsed.lastmod)
     read.entries = newest_first(_unique(entries), read.lastmod)
     return read
 

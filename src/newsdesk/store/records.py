@@ -214,3 +214,5 @@ class SitemapFile:
     lastmod: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    checked_at: str | None = None
+    """When it was last read (set by the store)."""

@@ -143,10 +143,11 @@ class SourcesSQL(Connected):
     def sitemap_files(self, source: str) -> dict[str, SitemapFile]:
         """The child files of ``source``'s sitemap index as last read, by URL."""
         rows = self._db.execute(
-            "SELECT url, lastmod, etag, last_modified FROM sitemap_files WHERE source = ?",
+            "SELECT url, lastmod, etag, last_modified, checked_at FROM sitemap_files"
+            " WHERE source = ?",
             (source,),
         )
-        return {str(r[0]): SitemapFile(str(r[0]), r[1], r[2], r[3]) for r in rows}
+        return {str(r[0]): SitemapFile(str(r[0]), r[1], r[2], r[3], r[4]) for r in rows}
 
     def save_sitemap_file(self, source: str, file: SitemapFile) -> None:
         """Remember how a child file of ``source``'s sitemap index was last read."""
