@@ -239,3 +239,16 @@ def test_a_disabled_source_is_refused(tmp_path: Path, server: LocalServer) -> No
     done = cli("backfill", "--site", str(site), "--source", "archive")
     assert done.returncode == 1
     assert "disabled" in done.stderr
+
+
+def test_the_walk_is_shown_file_by_file(tmp_path: Path, server: LocalServer) -> None:
+    from newsdesk.backfill import backfill
+
+    site = _site(tmp_path, _archive(server, files=3, old_file=False))
+    seen: list[tuple[int, int]] = []
+    report = backfill(
+        site, source="archive", since=30 * 86400, dry_run=True,
+        on_file=lambda done, known: seen.append((done, known)),
+    )  # fmt: skip
+    assert report.found == 30
+    assert seen == [(1, 3), (2, 3), (3, 3)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,6 +80,7 @@ def backfill(
     dry_run: bool = False,
     wait: float | None = None,
     progress: Progress | None = None,
+    on_file: Callable[[int, int], None] | None = None,
 ) -> BackfillReport:
     """Register ``source``'s archive of the last ``since`` seconds and publish it.
 
@@ -91,6 +93,7 @@ def backfill(
         dry_run: only find and count; register and fetch no article.
         wait: seconds to wait for another run holding the site (None: as long as it takes).
         progress: the pipeline's progress display.
+        on_file: told (files read, files known so far) as the archive is walked.
     """
     cfg = cfg or load_config(Path(site_dir))
     site = Site(Path(site_dir), cfg.posts.section)
@@ -102,7 +105,7 @@ def backfill(
         raise BackfillError(f"source {source!r} is disabled (enabled = false): enable it first")
     report = BackfillReport(source, datetime.now(UTC) - timedelta(seconds=since))
     try:
-        entries = asyncio.run(_walk(cfg, chosen, report))
+        entries = asyncio.run(_walk(cfg, chosen, report, on_file or _nothing))
         entries = entries[:limit] if limit is not None else entries
         report.found = len(entries)
         report.sample = [e.link for e in entries[:10]]
@@ -138,7 +141,13 @@ def _is_new(store: StateStore, entry: FeedEntry) -> bool:
     return store.item(item_id(canonical_url(entry.link))) is None
 
 
-async def _walk(cfg: Config, source: SourceConfig, report: BackfillReport) -> list[FeedEntry]:
+def _nothing(done: int, known: int) -> None:
+    """No display of the walk."""
+
+
+async def _walk(
+    cfg: Config, source: SourceConfig, report: BackfillReport, on_file: Callable[[int, int], None]
+) -> list[FeedEntry]:
     """The source's entries in the window, newest first."""
     trust = source_trust(source, cfg.fetch)
     zone = ZoneInfo(source.feed_timezone)
@@ -165,6 +174,7 @@ async def _walk(cfg: Config, source: SourceConfig, report: BackfillReport) -> li
                     every_file=True,
                     since=report.since,
                     max_files=MAX_FILES,
+                    on_file=on_file,
                 )
                 report.files += len(read.files)
                 report.warnings += read.warnings
@@ -173,7 +183,7 @@ async def _walk(cfg: Config, source: SourceConfig, report: BackfillReport) -> li
                     for e in read.entries
                     if _in_window(e.published or read.lastmod.get(e.link), report.since)
                 ]
-            return await _archive(fetcher, source, body, response.url, report, zone)
+            return await _archive(fetcher, source, body, response.url, report, zone, on_file)
         except (FetchError, FeedError) as exc:
             raise BackfillError(f"{source.name}: {exc}") from None
 
@@ -190,6 +200,7 @@ async def _archive(
     url: str,
     report: BackfillReport,
     zone: ZoneInfo,
+    on_file: Callable[[int, int], None],
 ) -> list[FeedEntry]:
     """A feed and the pages of its archive, back to the window's start."""
     trust = source_trust(source, fetcher.cfg)
@@ -212,6 +223,7 @@ async def _archive(
             )
             page, url = inflate(response.content, fetcher.cfg.max_bytes), response.url
             report.files += 1
+            on_file(report.files, 0)  # an archive's length is not known before its end
             feed = await asyncio.to_thread(parse_feed, page, source=source.name, url=url, zone=zone)
         except (FetchError, FeedError) as exc:  # the archive ends here; what was found stays
             report.warnings.append(f"archive page {older}: {exc}; the walk stops there")

@@ -673,6 +673,7 @@ def backfill(
                 dry_run=dry_run,
                 wait=_finite_wait(wait),
                 progress=progress,
+                on_file=progress.file_read,
             )
     except NewsdeskError as exc:
         _fail(exc)

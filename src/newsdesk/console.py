@@ -67,6 +67,7 @@ class RichProgress:
         )
         self._sources = self.bar.add_task("polling feeds", total=None, visible=False)
         self._items = self.bar.add_task("articles", total=None, visible=False)
+        self._files = self.bar.add_task("reading the archive", total=None, visible=False)
 
     def __enter__(self) -> RichProgress:
         self.bar.__enter__()
@@ -86,6 +87,10 @@ class RichProgress:
 
     def item_done(self, source: str, url: str, outcome: str) -> None:
         self.bar.advance(self._items)
+
+    def file_read(self, done: int, known: int) -> None:
+        """A sitemap file or archive page read (``backfill``); ``known`` 0: no end known."""
+        self.bar.update(self._files, completed=done, total=known or None, visible=True)
 
 
 # Every string from a feed, a page or a server is escaped: "[/x]" in an error would otherwise

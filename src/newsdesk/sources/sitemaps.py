@@ -93,11 +93,13 @@ async def read_sitemap(
     every_file: bool = False,
     since: datetime | None = None,
     max_files: int = MAX_FILES_PER_POLL,
+    on_file: Callable[[int, int], None] | None = None,
 ) -> SitemapRead:
     """The entries of a parsed sitemap: its own, or (an index) those of its child files
     that may have changed. ``known``: the child files as last read; ``every_file``: fetch
     each child whatever its ``lastmod`` (a backfill); ``since``: leave out children last
-    modified before it (they hold nothing newer); at most ``max_files`` fetched."""
+    modified before it (they hold nothing newer); at most ``max_files`` fetched;
+    ``on_file``: told (files read, files known) after each one."""
     read = SitemapRead()
     if not top.index:
         read.entries, read.lastmod = top.entries, dict(top.lastmod)
@@ -129,6 +131,8 @@ async def read_sitemap(
             break
         fetched += 1
         parsed, kept = await _child(fetcher, child, was, source, trust, zone, max_bytes, read)
+        if on_file is not None:
+            on_file(fetched, fetched + len(queue))
         if parsed is not None and parsed.index:
             # An index below the index: its own files are what counts. It is read again each
             # time (conditionally), so files it lists are never lost to a bound.
