@@ -33,7 +33,7 @@ from newsdesk.report import RunReport
 from newsdesk.runtime import Progress, RunOptions
 from newsdesk.sources.feeds import parse_feed
 from newsdesk.sources.poll import conditional_headers
-from newsdesk.sources.sitemap import inflate, looks_like_sitemap, parse_sitemap
+from newsdesk.sources.sitemap import inflate, read_as_sitemap
 from newsdesk.sources.sitemaps import read_sitemap
 from newsdesk.store import SourceState, StateStore, open_store, site_lock, snapshot_store
 from newsdesk.store.urls import state_location
@@ -158,19 +158,16 @@ async def _walk(
             )
             body = inflate(response.content, cfg.fetch.max_bytes)
             report.files += 1
-            if source.type == "sitemap" or (source.type == "auto" and looks_like_sitemap(body)):
-                top = await asyncio.to_thread(
-                    parse_sitemap, body, source=source.name, url=response.url, zone=zone
-                )
+            if read_as_sitemap(source.type, body):
                 read = await read_sitemap(
                     fetcher,
-                    top,
+                    body,
+                    response.url,
                     source=source.name,
                     trust=trust,
                     zone=zone,
                     known=dict,
                     max_bytes=cfg.fetch.max_bytes,
-                    top_url=response.url,
                     every_file=True,
                     since=report.since,
                     max_files=MAX_FILES,
@@ -178,11 +175,7 @@ async def _walk(
                 )
                 report.files += len(read.files)
                 report.warnings += read.warnings
-                return [
-                    e
-                    for e in read.entries
-                    if _in_window(e.published or read.lastmod.get(e.link), report.since)
-                ]
+                return [e for e in read.entries if _in_window(read.when(e), report.since)]
             return await _archive(fetcher, source, body, response.url, report, zone, on_file)
         except (FetchError, FeedError) as exc:
             raise BackfillError(f"{source.name}: {exc}") from None

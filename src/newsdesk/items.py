@@ -123,11 +123,9 @@ async def _process(ctx: RunContext, item: PendingItem) -> None:
 async def _fetch_and_extract(
     ctx: RunContext, source: SourceConfig, entry: FeedEntry
 ) -> tuple[Page | None, Extracted | None, FetchError | None]:
-    check_robots = source.robots if source.robots is not None else ctx.cfg.fetch.robots
+    robots = ctx.robots if source.checks_robots(ctx.cfg.fetch) else None
     try:
-        page = await fetch_article(
-            ctx.fetcher, ctx.robots if check_robots else None, entry, ctx.trust(source)
-        )
+        page = await fetch_article(ctx.fetcher, robots, entry, ctx.trust(source))
     except FetchError as exc:
         return None, None, exc
     task = extraction_task(page, entry)

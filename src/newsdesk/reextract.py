@@ -292,20 +292,20 @@ class _Work:
             new = with_new_text(old, body, article.summary)
         except NotAPost as exc:
             raise _Failed(f"the post {item.path} cannot be rewritten safely: {exc}") from None
-        gained, lost = word_changes(parts.body, split_post(new).body)
+        gained, lost = word_changes(parts.body, body)
         dry = self.report.dry_run
         if self.cfg.store.keep_html and not self.offline and not dry:
             self.store.keep_page(item.id, page.url, page.html)
         if new == old:
             return False
         if not dry:
-            # The state first: a run killed after the write would see the post unchanged and
-            # never redo these (both are harmless if the write never happens).
+            if path.read_text(encoding="utf-8") != old:  # an editor saved it meanwhile
+                raise _Failed(f"the post {item.path} was changed while it was re-extracted")
+            # The state before the file: a run killed after the write would see the post
+            # unchanged and never redo these (both are harmless if the write never happens).
             fingerprint = signature(article.text) if self.cfg.dedupe.mode != "off" else None
             self.store.revise(item.id, word_count(article.blocks), fingerprint or None)
             self._want_translations(path, article)
-            if path.read_text(encoding="utf-8") != old:  # an editor saved it meanwhile
-                raise _Failed(f"the post {item.path} was changed while it was re-extracted")
             write_atomic(path, new)
         tally.gained += gained
         tally.lost += lost
@@ -319,12 +319,10 @@ class _Work:
             if kept is None:
                 raise _Failed("no page kept for it ([store] keep_html was off when it was fetched)")
             return Page(kept.url, 200, kept.html)
-        check_robots = source.robots if source.robots is not None else self.cfg.fetch.robots
+        robots = self.robots if source.checks_robots(self.cfg.fetch) else None
         trust = source_trust(source, self.cfg.fetch)
         try:
-            return await fetch_article(
-                self.fetcher, self.robots if check_robots else None, entry, trust
-            )
+            return await fetch_article(self.fetcher, robots, entry, trust)
         except NewsdeskError as exc:
             raise _Failed(f"page failed: {exc}") from None
 

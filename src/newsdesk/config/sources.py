@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from newsdesk.config.durations import Duration
 from newsdesk.config.fields import LanguageCode, Model, check_timezone, http_url
-from newsdesk.config.sections import FilterRules, FrontMatterDefaults, Sidebar
+from newsdesk.config.sections import FetchConfig, FilterRules, FrontMatterDefaults, Sidebar
 
 
 class SourceConfig(Model):
@@ -69,6 +69,10 @@ class SourceConfig(Model):
         return value
 
     _url = field_validator("url")(http_url)
+
+    def checks_robots(self, fetch: FetchConfig) -> bool:
+        """Whether robots.txt is checked for this source's articles."""
+        return self.robots if self.robots is not None else fetch.robots
 
     def front_matter(self, defaults: FrontMatterDefaults) -> FrontMatterDefaults:
         """The front matter options for this source: its overrides on top of ``defaults``."""

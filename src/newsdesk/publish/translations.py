@@ -76,6 +76,8 @@ async def catch_up(
         return done
     _retry_after_a_new_backend(cfg, store)
     due = store.translations_due(languages, cfg.translate.max_attempts, limit, before=before)
+    if not due:
+        return done  # the usual case: nothing waits
     for wanted in due:
         if stop is not None and stop():
             break

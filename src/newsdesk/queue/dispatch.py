@@ -140,11 +140,12 @@ def run_queued(
     finally:
         actors.close()
     _fill(report, work, before)
-    report.posts = [
-        post
-        for item_id in dict.fromkeys(work.written)
-        if (post := written_post(site, store, item_id, cfg.site.timezone)) is not None
-    ]
+    if cfg.notify:  # read back only for the ``published`` notification
+        report.posts = [
+            post
+            for item_id in dict.fromkeys(work.written)
+            if (post := written_post(site, store, item_id, cfg.site.timezone)) is not None
+        ]
     return report
 
 

@@ -24,6 +24,7 @@ from newsdesk.errors import ConfigError, FeedError, FetchError, NewsdeskError
 from newsdesk.fetch.client import Fetcher
 from newsdesk.fetch.guard import Trust
 from newsdesk.fetch.response import Response
+from newsdesk.fetch.robots import RobotsRules
 from newsdesk.layout import CONFIG_FILE
 from newsdesk.publish.files import write_atomic
 from newsdesk.publish.frontmatter import quote
@@ -143,14 +144,13 @@ async def _robots_sitemaps(fetcher: Fetcher, root: str, trust: Trust) -> list[st
     try:
         response = await fetcher.get(root + "/robots.txt", trust=trust, retries=0)
         text = response.content[:500_000].decode("utf-8", "replace")
+        parser = RobotsRules(response.status, text).parser()
     except FetchError:
-        text = ""
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip().lower() == "sitemap":
-            url = urljoin(root + "/", value.strip())
-            if urlsplit(url).scheme in ("http", "https") and url not in urls:
-                urls.append(url)
+        parser = None
+    for listed in (parser.site_maps() if parser else None) or []:
+        url = urljoin(root + "/", listed.strip())
+        if urlsplit(url).scheme in ("http", "https") and url not in urls:
+            urls.append(url)
     if root + "/sitemap.xml" not in urls:
         urls.append(root + "/sitemap.xml")
     urls.sort(key=lambda u: "news" not in u.lower())  # stable: robots.txt order otherwise

@@ -19,7 +19,7 @@ from newsdesk.fetch.guard import Trust
 from newsdesk.models import FeedEntry
 from newsdesk.schedule import next_poll_after_success
 from newsdesk.sources.feeds import parse_feed
-from newsdesk.sources.sitemap import inflate, looks_like_sitemap, parse_sitemap
+from newsdesk.sources.sitemap import inflate, read_as_sitemap
 from newsdesk.sources.sitemaps import read_sitemap
 from newsdesk.store.records import PollRecord, SitemapFile, SourceState
 
@@ -91,7 +91,7 @@ async def poll_source(
     except FeedError as exc:
         exc.status = response.status
         raise
-    if source.type == "sitemap" or (source.type == "auto" and looks_like_sitemap(body)):
+    if read_as_sitemap(source.type, body):
         return await _poll_sitemap(fetcher, source, response, body, trust, now, sitemap_files)
     # In a thread: a big feed takes feedparser seconds, during which the other sources'
     # requests must go on (their deadlines run).
@@ -128,32 +128,26 @@ async def _poll_sitemap(
     now: datetime,
     sitemap_files: Callable[[], Mapping[str, SitemapFile]],
 ) -> Polled:
-    zone = ZoneInfo(source.feed_timezone)
     try:
-        top = await asyncio.to_thread(
-            parse_sitemap, body, source=source.name, url=response.url, zone=zone
+        read = await read_sitemap(
+            fetcher,
+            body,
+            response.url,
+            source=source.name,
+            trust=trust,
+            zone=ZoneInfo(source.feed_timezone),
+            known=sitemap_files,
+            max_bytes=fetcher.cfg.max_bytes,
         )
     except FeedError as exc:
         exc.status = response.status
         raise
-    read = await read_sitemap(
-        fetcher,
-        top,
-        source=source.name,
-        trust=trust,
-        zone=zone,
-        known=sitemap_files,
-        max_bytes=fetcher.cfg.max_bytes,
-        top_url=response.url,
-    )
     warnings = list(read.warnings)
-    if top.skipped:
-        warnings.append(f"{top.skipped} sitemap entr(ies) without a usable http(s) URL ignored")
+    if read.skipped:
+        warnings.append(f"{read.skipped} sitemap entr(ies) without a usable http(s) URL ignored")
     # A poll takes what is recent; a sitemap's archive is backfill's (`newsdesk backfill`).
     horizon = now - POLL_HORIZON
-    entries = [
-        e for e in read.entries if (e.published or read.lastmod.get(e.link) or now) >= horizon
-    ]
+    entries = [e for e in read.entries if (read.when(e) or now) >= horizon]
     if len(entries) < len(read.entries):
         warnings.append(
             f"{len(read.entries) - len(entries)} entr(ies) older than {POLL_HORIZON.days} days"

@@ -95,6 +95,11 @@ _PROLOG_ROOT = re.compile(
 )
 
 
+def read_as_sitemap(kind: str, body: bytes) -> bool:
+    """Whether a source of ``type = kind`` whose URL gave ``body`` is read as a sitemap."""
+    return kind == "sitemap" or (kind == "auto" and looks_like_sitemap(body))
+
+
 def looks_like_sitemap(content: bytes) -> bool:
     """Whether the body's root element is a ``urlset`` or a ``sitemapindex``: the first
     element after the prolog (XML declaration, comments, processing instructions), so a

@@ -46,12 +46,16 @@ class SitemapRead:
     lastmod: dict[str, datetime] = field(default_factory=dict)
     files: list[SitemapFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    children: int = 0
-    """Child files the index lists (0 for a plain sitemap)."""
+    skipped: int = 0
+    """Entries of the top file without a usable http(s) URL."""
     complete: bool = True
     revisit: bool = False
     """The index lists files without a ``lastmod`` (or with only a day): they may change while
     the index does not, so the index must be read again even when it says 304."""
+
+    def when(self, entry: FeedEntry) -> datetime | None:
+        """The entry's date (a news sitemap's), else its ``lastmod`` hint."""
+        return entry.published or self.lastmod.get(entry.link)
 
 
 def validators(response: Response) -> tuple[str | None, str | None]:
@@ -82,33 +86,34 @@ def reading_order(
 
 async def read_sitemap(
     fetcher: Fetcher,
-    top: ParsedSitemap,
+    body: bytes,
+    url: str,
     *,
     source: str,
     trust: Trust,
     zone: tzinfo,
     known: Callable[[], Mapping[str, SitemapFile]],
     max_bytes: int,
-    top_url: str = "",
     every_file: bool = False,
     since: datetime | None = None,
     max_files: int = MAX_FILES_PER_POLL,
     on_file: Callable[[int, int], None] | None = None,
 ) -> SitemapRead:
-    """The entries of a parsed sitemap: its own, or (an index) those of its child files
-    that may have changed. ``known``: the child files as last read; ``every_file``: fetch
+    """The entries of the sitemap ``body`` read from ``url``: its own, or (an index) those
+    of its child files that may have changed; FeedError when the body is not a sitemap.
+    ``known``: the child files as last read; ``every_file``: fetch
     each child whatever its ``lastmod`` (a backfill); ``since``: leave out children last
     modified before it (they hold nothing newer); at most ``max_files`` fetched;
     ``on_file``: told (files read, files known) after each one."""
-    read = SitemapRead()
+    top = await asyncio.to_thread(parse_sitemap, body, source=source, url=url, zone=zone)
+    read = SitemapRead(skipped=top.skipped)
     if not top.index:
         read.entries, read.lastmod = top.entries, dict(top.lastmod)
         return read
     stored = known()
     queue: list[tuple[ChildSitemap, int]] = [(c, 1) for c in reading_order(top.children, stored)]
-    read.children = len(top.children)
     read.revisit = any(not c.lastmod or c.day_only for c in top.children)
-    seen: set[str] = {top_url}
+    seen: set[str] = {url}
     fetched = 0
     entries: list[FeedEntry] = []
     while queue:
